@@ -1,0 +1,216 @@
+"""Payload structs of contract v1 (JSON on the wire).
+
+Every struct rejects unknown fields, so a typo or a producer that is newer than
+its consumer fails loudly instead of being half-understood. Times are integer
+milliseconds since the Unix epoch (UTC). ``seq`` is the per-node sequence
+number 0..255 carried by every node message except the node DEATH (the Will,
+whose content is fixed at CONNECT time).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+Seq = Annotated[int, msgspec.Meta(ge=0, le=255, description="per-node sequence number, wraps 255 -> 0")]
+BdSeq = Annotated[int, msgspec.Meta(ge=0, le=255, description="birth/death session number, wraps 255 -> 0")]
+Millis = Annotated[int, msgspec.Meta(ge=0, description="UTC milliseconds since the epoch")]
+Id = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+ClientId = Annotated[str, msgspec.Meta(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+Label = Annotated[str, msgspec.Meta(max_length=128)]
+Labels = dict[Annotated[str, msgspec.Meta(pattern=r"^[a-z_][a-z0-9_]{0,31}$")], Label]
+Text = Annotated[str, msgspec.Meta(max_length=4000)]
+Number = int | float
+
+MetricType = Literal["counter", "gauge", "info", "stateset"]
+Severity = Literal["critical", "major", "minor", "warning"]
+
+
+class Struct(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaults=True):
+    """Base of every payload."""
+
+
+class MetricDef(Struct, kw_only=True):
+    """One metric a node or device will report, declared in its BIRTH."""
+
+    name: Annotated[str, msgspec.Meta(pattern=r"^[a-z_][a-z0-9_]{0,95}$")]
+    type: MetricType
+    help: Annotated[str, msgspec.Meta(max_length=256)] = ""
+    unit: Annotated[str, msgspec.Meta(max_length=32)] = ""
+    labels: list[str] = []
+
+
+class Sample(Struct, kw_only=True):
+    """One value. Counters are raw monotonic counts (the agent extends 32-bit wraps)."""
+
+    name: str
+    value: Number
+    labels: Labels = {}
+
+
+class NodeBirth(Struct, kw_only=True):
+    """First message of a node session; ``bd_seq`` equals that of the Will (DEATH)."""
+
+    ts: Millis
+    seq: Seq
+    bd_seq: BdSeq
+    version: Annotated[str, msgspec.Meta(max_length=64)]
+    labels: Labels = {}
+    properties: dict[str, Label] = {}
+    metrics: list[MetricDef] = []
+    devices: list[Id] = []
+    """Ids of every device behind this node; a device missing here is gone."""
+
+
+class NodeDeath(Struct, kw_only=True):
+    """The Will of a node session (also sent before a clean disconnect)."""
+
+    ts: Millis
+    bd_seq: BdSeq
+
+
+class DeviceBirth(Struct, kw_only=True):
+    """A device behind an agent became reachable (or the node was asked to rebirth)."""
+
+    ts: Millis
+    seq: Seq
+    kind: Id
+    labels: Labels = {}
+    properties: dict[str, Label] = {}
+    metrics: list[MetricDef] = []
+
+
+class DeviceDeath(Struct, kw_only=True):
+    """A device behind an agent stopped answering; its values are stale."""
+
+    ts: Millis
+    seq: Seq
+    reason: Annotated[str, msgspec.Meta(pattern=r"^[a-z_]{1,32}$")] = "unreachable"
+
+
+class Data(Struct, kw_only=True):
+    """Values of a node (its own health) or of one device, from one poll cycle.
+
+    ``historical`` marks data replayed from an outbox: it must never overwrite
+    live values.
+    """
+
+    ts: Millis
+    seq: Seq
+    historical: bool = False
+    metrics: list[Sample]
+
+
+class Alarm(Struct, kw_only=True):
+    """A fault raised or cleared at a node or device (from a trap or a poll)."""
+
+    ts: Millis
+    seq: Seq
+    historical: bool = False
+    alarm: Annotated[str, msgspec.Meta(pattern=r"^[a-z_]{1,48}$")]
+    state: Literal["raised", "cleared"]
+    severity: Severity = "major"
+    resource: Label = ""
+    """What inside the device is affected (an ifName, a cell id); empty for the whole device."""
+    text: Text = ""
+
+
+class Event(Struct, kw_only=True):
+    """Something that happened once: a device reboot, a kiosk session ending."""
+
+    ts: Millis
+    seq: Seq
+    historical: bool = False
+    event: Annotated[str, msgspec.Meta(pattern=r"^[a-z_]{1,48}$")]
+    attrs: dict[str, str | int | float | bool] = {}
+
+
+# Transactional request bodies, tagged by "type".
+
+
+class Appeal(Struct, kw_only=True, tag="appeal"):
+    """A villager's appeal (诉求); becomes a work order at the hub."""
+
+    category: Id
+    village: Id
+    text: Text = ""
+    voice_ref: Label | None = None
+    photo_ref: Label | None = None
+    contact: Annotated[str, msgspec.Meta(max_length=32)] | None = None
+
+
+class Rating(Struct, kw_only=True, tag="rating"):
+    """A 5-level 好差评 of a completed service or work order."""
+
+    target_kind: Literal["service", "work_order"]
+    target_id: Label
+    score: Annotated[int, msgspec.Meta(ge=1, le=5)]
+    comment: Text = ""
+
+
+class Vote(Struct, kw_only=True, tag="vote"):
+    """An answer to a survey or consultation item."""
+
+    item_id: Label
+    choice: Label
+    voter_ref: Label | None = None
+    """A salted hash of the voter's identity when given, for one-answer-per-person."""
+
+
+class HelpCall(Struct, kw_only=True, tag="help_call"):
+    """A one-key call for the on-duty village cadre."""
+
+    village: Id
+    reason: Label = ""
+
+
+class ReceiptQuery(Struct, kw_only=True, tag="receipt_query"):
+    """Ask for the current status of a receipt code."""
+
+    receipt: Annotated[str, msgspec.Meta(max_length=32)]
+
+
+RequestBody = Appeal | Rating | Vote | HelpCall | ReceiptQuery
+
+
+class Request(Struct, kw_only=True):
+    """A transactional message. ``id`` is generated by the client once and reused on every retry."""
+
+    ts: Millis
+    seq: Seq
+    id: ClientId
+    historical: bool = False
+    assisted_by: Label | None = None
+    """Staff code of a village helper (代办) when the villager was assisted."""
+    body: RequestBody
+
+
+class Reply(Struct, kw_only=True):
+    """The hub's answer to a Request, on the node's REPLY topic."""
+
+    ts: Millis
+    id: ClientId
+    status: Literal["stored", "duplicate", "rejected", "result"]
+    receipt: Annotated[str, msgspec.Meta(max_length=32)] | None = None
+    detail: Text = ""
+    result: dict[str, str | int | float | bool | None] = {}
+
+
+class Command(Struct, kw_only=True):
+    """A command from the hub to a node."""
+
+    ts: Millis
+    command: Literal["rebirth", "receipt_status"]
+    args: dict[str, str | int | float | bool] = {}
+
+
+class HubState(Struct, kw_only=True):
+    """Retained at ``cl/v1/hub/STATE``; the hub's Will carries ``online: false``."""
+
+    online: bool
+    ts: Millis
+
+
+NodeMessage = NodeBirth | NodeDeath | DeviceBirth | DeviceDeath | Data | Alarm | Event | Request
+Message = NodeMessage | Reply | Command | HubState

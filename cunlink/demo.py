@@ -1,0 +1,238 @@
+"""``cunlink demo``: the whole path on one machine, from simulated 5G sites to /metrics.
+
+Starts an MQTT broker (Mosquitto when installed, otherwise a demo-only embedded
+broker), the SNMP simulator, one edge agent and the hub, each as its own process
+(the programs meet only over MQTT, as in production), prints the URLs, and stops
+everything on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import signal
+import socket
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from types import FrameType
+
+from cunlink.supervisor import Supervisor, tail
+
+PY = sys.executable
+
+
+def _free_port(host: str, preferred: int) -> int:
+    for port in (preferred, 0):
+        with socket.socket() as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+            chosen: int = sock.getsockname()[1]
+            return chosen
+    msg = "no free TCP port"
+    raise RuntimeError(msg)
+
+
+def _wait(what: str, ready: object, timeout: float, sup: Supervisor) -> None:
+    deadline = time.monotonic() + timeout
+    while not ready() if callable(ready) else False:
+        if sup.dead():
+            raise _ChildDiedError(sup)
+        if time.monotonic() > deadline:
+            msg = f"{what} was not ready after {timeout:.0f} s"
+            raise TimeoutError(msg)
+        time.sleep(0.2)
+
+
+def _tcp_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - loopback URL we built
+            return bool(resp.status == 200)
+    except OSError:
+        return False
+
+
+class _ChildDiedError(RuntimeError):
+    def __init__(self, sup: Supervisor) -> None:
+        dead = sup.dead()
+        parts = [
+            f"{c.name} exited with {c.proc.returncode}; last lines of {c.log}:\n{tail(c.log)}" for c in dead
+        ]
+        super().__init__("\n".join(parts))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cunlink demo",
+        description="Run broker, SNMP simulator, edge agent and hub on this machine and show live "
+        "metrics of simulated Bazhong base stations. Ctrl-C stops everything.",
+    )
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--devices", type=int, default=50, help="base stations to simulate (default 50)")
+    size.add_argument("--all", action="store_true", help="simulate the whole fleet (3,131 base stations)")
+    parser.add_argument("--workdir", type=Path, default=Path("demo-run"), help="fleet, configs and logs")
+    parser.add_argument("--http-port", type=int, default=8080, help="hub HTTP port (next free one if taken)")
+    parser.add_argument("--mqtt-port", type=int, default=1883, help="broker port (next free one if taken)")
+    parser.add_argument("--interval", type=int, default=15, help="SNMP poll interval in seconds")
+    parser.add_argument(
+        "--broker",
+        choices=("auto", "mosquitto", "embedded"),
+        default="auto",
+        help="auto: Mosquitto when installed, else the demo-only embedded broker",
+    )
+    parser.add_argument("--seed", type=int, default=2026, help="fleet generator seed")
+    parser.add_argument(
+        "--duration", type=float, default=0, help="stop by itself after N seconds (0: run until Ctrl-C)"
+    )
+    return parser
+
+
+def _start_broker(args: argparse.Namespace, sup: Supervisor, port: int) -> str:
+    mosquitto = shutil.which("mosquitto") or shutil.which("mosquitto", path="/usr/sbin")
+    if args.broker == "mosquitto" and mosquitto is None:
+        msg = "mosquitto is not installed (sudo apt-get install mosquitto), or use --broker embedded"
+        raise RuntimeError(msg)
+    if args.broker != "embedded" and mosquitto is not None:
+        conf = args.workdir / "mosquitto.conf"
+        conf.write_text(
+            f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stdout\n"
+        )
+        sup.start("mosquitto", [mosquitto, "-c", str(conf)])
+        return "mosquitto"
+    sup.start("broker", [PY, "-m", "cunlink.embedded_broker", "--port", str(port)])
+    sys.stderr.write("demo: Mosquitto is not installed; using the embedded amqtt broker (DEMO ONLY)\n")
+    return "embedded amqtt (demo only)"
+
+
+def run(args: argparse.Namespace, sup: Supervisor) -> int:
+    """Start everything, print where to look, and wait."""
+    work: Path = args.workdir.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    args.workdir = work
+    fleet = work / "fleet.yaml"
+    if not fleet.exists():
+        gen = sup.start(
+            "fleet", [PY, "-m", "cunlink", "fleet", "generate", "--seed", str(args.seed), "--out", str(fleet)]
+        )
+        if gen.proc.wait() != 0:
+            raise _ChildDiedError(sup)
+        sup.children.remove(gen)
+
+    host = "127.0.0.1"
+    mqtt_port = _free_port(host, args.mqtt_port)
+    http_port = _free_port(host, args.http_port)
+    control_port = _free_port(host, 8161)
+    broker = _start_broker(args, sup, mqtt_port)
+    _wait("MQTT broker", lambda: _tcp_open(host, mqtt_port), 20, sup)
+
+    ready = work / "sim-ready.json"
+    ready.unlink(missing_ok=True)
+    agent_conf = work / "edge-agent.yaml"
+    size = ["--all"] if args.all else ["--devices", str(args.devices)]
+    sup.start(
+        "simulator",
+        [
+            PY,
+            "-m",
+            "cunlink",
+            "sim",
+            "--fleet",
+            str(fleet),
+            *size,
+            "--host",
+            host,
+            "--port",
+            "0",
+            "--control-port",
+            str(control_port),
+            "--ready-file",
+            str(ready),
+            "--agent-config",
+            str(agent_conf),
+            "--mqtt-host",
+            host,
+            "--mqtt-port",
+            str(mqtt_port),
+            "--interval",
+            str(args.interval),
+            "--node-id",
+            "edge-demo-1",
+        ],
+    )
+    _wait("SNMP simulator", ready.exists, 120, sup)
+
+    sup.start(
+        "hub",
+        [
+            PY,
+            "-m",
+            "cunlink",
+            "hub",
+            "--mqtt-host",
+            host,
+            "--mqtt-port",
+            str(mqtt_port),
+            "--http-host",
+            host,
+            "--http-port",
+            str(http_port),
+        ],
+    )
+    hub_url = f"http://{host}:{http_port}"
+    _wait("hub", lambda: _tcp_open(host, http_port), 30, sup)
+    sup.start("edge-agent", [PY, "-m", "cunlink", "edge", "--config", str(agent_conf)])
+
+    info = json.loads(ready.read_text())
+    sys.stdout.write(
+        "\ncunlink demo is running (Ctrl-C stops everything)\n"
+        f"  hub metrics     {hub_url}/metrics\n"
+        f"  hub health      {hub_url}/healthz\n"
+        f"  MQTT broker     mqtt://{host}:{mqtt_port}  ({broker})\n"
+        f"                  watch it: mosquitto_sub -p {mqtt_port} -t 'cl/v1/#' -v\n"
+        f"  SNMP simulator  udp://{host}:{info.get('port')}  community public@<device>; "
+        f"faults: http://{host}:{control_port}/devices\n"
+        f"  logs            {sup.logdir}\n\n"
+    )
+    sys.stdout.flush()
+    deadline = time.monotonic() + args.duration if args.duration else None
+    while deadline is None or time.monotonic() < deadline:
+        if sup.dead():
+            raise _ChildDiedError(sup)
+        time.sleep(0.5)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``cunlink demo``."""
+    args = _parser().parse_args(argv)
+    sup = Supervisor(args.workdir.resolve() / "logs")
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        del frame
+        raise KeyboardInterrupt(signum)
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        return run(args, sup)
+    except KeyboardInterrupt:
+        sys.stdout.write("\ndemo: stopping...\n")
+        return 0
+    except (RuntimeError, TimeoutError) as exc:
+        sys.stderr.write(f"demo: {exc}\n")
+        return 1
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        sup.stop_all()
+        sys.stdout.write("demo: all processes stopped\n")

@@ -1,0 +1,1 @@
+"""Helpers that start the real parts (mosquitto, snmpd, prometheus) for tests."""
