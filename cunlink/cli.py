@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, bool, str]] = {
     ),
     "hub": ("hub.cli", False, "run the central hub (MQTT ingest, /metrics, API)"),
     "edge": ("edge_agent.cli", False, "run an edge agent (SNMP poller publishing over MQTT)"),
+    "kiosk": ("kiosk.app", False, "run the village kiosk (Qt Quick touch screen)"),
     "sim": ("simulator.cli", True, "serve simulated devices over real SNMP on loopback"),
     "fleet": ("simulator.cli", True, "generate the synthetic Bazhong fleet inventory (fleet generate)"),
     "validate-config": ("cunlink.validate", False, "check a hub, edge agent or kiosk config file"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import signal
 import socket
@@ -192,7 +193,9 @@ def run(args: argparse.Namespace, sup: Supervisor) -> int:
     )
     hub_url = f"http://{host}:{http_port}"
     _wait("hub", lambda: _tcp_open(host, http_port), 30, sup)
-    sup.start("edge-agent", [PY, "-m", "cunlink", "edge", "--config", str(agent_conf)])
+    # The agent keeps its bdSeq across restarts in a state file; keep the demo's inside its workdir.
+    state = {**os.environ, "STATE_DIRECTORY": str(work / "state")}
+    sup.start("edge-agent", [PY, "-m", "cunlink", "edge", "--config", str(agent_conf)], env=state)
 
     info = json.loads(ready.read_text())
     sys.stdout.write(

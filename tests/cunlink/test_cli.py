@@ -43,7 +43,10 @@ def test_validate_config_reports_file_line_and_key(
 
 def test_validate_config_masks_secrets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     conf = tmp_path / "hub.yaml"
-    conf.write_text("mqtt:\n  host: 127.0.0.1\n  password: hunter2\nhttp:\n  port: 8080\n", encoding="utf-8")
+    conf.write_text(
+        "mqtt:\n  host: 127.0.0.1\n  username: hub\n  password: hunter2\nhttp:\n  port: 8080\n",
+        encoding="utf-8",
+    )
     assert main(["validate-config", str(conf)]) == 0
     out = capsys.readouterr().out
     assert "hunter2" not in out

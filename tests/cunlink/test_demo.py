@@ -129,7 +129,7 @@ def test_demo_kill_9_leaves_no_orphans(tmp_path: Path) -> None:
     family = _descendants(proc.pid)
     assert len(family) >= 4
     os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=10)
+    proc.communicate(timeout=10)
     deadline = time.monotonic() + 15
     while any(_alive(p) for p in family) and time.monotonic() < deadline:
         time.sleep(0.2)

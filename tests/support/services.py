@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -221,6 +222,19 @@ class Prometheus:
         )
         self.process.start()
         wait_tcp(self.host, self.port, timeout=30)
+        # The query API answers 503 until the TSDB is open.
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                msg = f"prometheus not ready:\n{self.process.output()}"
+                raise RuntimeError(msg)
+            time.sleep(0.1)
 
     def stop(self) -> None:
         if self.process is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import time
@@ -127,7 +128,8 @@ class Stack:
         self._run("edge", cunlink("edge", "--config", str(self.agent_config)))
 
     def _run(self, name: str, argv: list[str]) -> None:
-        proc = Process(argv, self.workdir / f"{name}.log")
+        env = {**os.environ, "STATE_DIRECTORY": str(self.workdir / "state")}
+        proc = Process(argv, self.workdir / f"{name}.log", env=env)
         proc.start()
         self.procs[name] = proc
 

@@ -1,0 +1,67 @@
+"""The application factory: builds the hub's parts and wires them into an aiohttp app.
+
+The MQTT link is the only background work, and it lives in ``app.cleanup_ctx`` so that
+it starts with the app and is stopped (STATE offline, disconnect, thread joined) when the
+app shuts down. ``with_mqtt=False`` builds the same app without a broker, for tests that
+feed the dispatcher directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from prometheus_client.process_collector import ProcessCollector
+
+from hub import keys
+from hub.clock import Clock, wall_clock
+from hub.config import HubConfig
+from hub.ingest.commands import Commands, DiscardPublisher
+from hub.ingest.dispatch import Dispatcher
+from hub.ingest.handoff import Handoff
+from hub.ingest.mqtt import MqttLink
+from hub.metrics.exposition import Renderer
+from hub.routes import setup_routes
+from hub.state import FleetState
+from hub.stats import Stats
+
+
+def create_app(config: HubConfig, *, clock: Clock = wall_clock, with_mqtt: bool = True) -> web.Application:
+    """Build the hub application; nothing connects until the app starts."""
+    app = web.Application()
+    stats = Stats(started=clock())
+    stats.mqtt_enabled = with_mqtt
+    state = FleetState(stats, max_series=config.metrics.max_series, hub_id=config.hub_id or "")
+    commands = Commands(DiscardPublisher(), stats, rebirth_min_interval=config.mqtt.rebirth_min_interval)
+    app[keys.CONFIG] = config
+    app[keys.CLOCK] = clock
+    app[keys.WITH_MQTT] = with_mqtt
+    app[keys.STATS] = stats
+    app[keys.STATE] = state
+    app[keys.COMMANDS] = commands
+    app[keys.DISPATCHER] = Dispatcher(state, stats, commands)
+    # registry=None: the collector is chained into our own exposition, not a global registry.
+    app[keys.RENDERER] = Renderer(extra=(ProcessCollector(registry=None),))
+    setup_routes(app)
+    if with_mqtt:
+        app.cleanup_ctx.append(_mqtt_context)
+    return app
+
+
+async def _mqtt_context(app: web.Application) -> AsyncIterator[None]:
+    config, clock, stats = app[keys.CONFIG], app[keys.CLOCK], app[keys.STATS]
+    dispatcher = app[keys.DISPATCHER]
+    loop = asyncio.get_running_loop()
+    handoff = Handoff(loop, dispatcher.handle, limit=config.mqtt.queue_limit)
+    link = MqttLink(config, handoff, loop=loop, clock=clock, on_connection=stats.connection)
+    app[keys.HANDOFF] = handoff
+    app[keys.MQTT] = link
+    app[keys.COMMANDS].publisher = link
+    dispatcher.on_offline_state = link.reassert_online
+    link.start()
+    try:
+        yield
+    finally:
+        await link.stop()
+        handoff.drain_now()

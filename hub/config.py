@@ -1,0 +1,164 @@
+"""The hub's config file: one pydantic model per section, loaded through the contract's loader.
+
+Every field has a default, so the hub runs without a file (``cunlink hub`` alone talks to a
+broker on localhost). Command-line overrides are applied by re-validating, so a bad
+``--mqtt-port`` fails exactly like a bad ``mqtt.port`` in the file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import pydantic
+from pydantic import Field, model_validator
+
+from contract.configfile import ConfigError, ConfigModel, Secret, dump_masked, load_config
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+#: MQTT client ids go into broker logs and ACL patterns (%c), so keep them to a safe alphabet.
+ClientId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+
+
+class MqttConfig(ConfigModel):
+    """Connection to the broker and the session rules that depend on it."""
+
+    host: str = Field(default="127.0.0.1", min_length=1, description="Broker host name or address.")
+    port: Port = Field(default=1883, description="Broker TCP port (plain MQTT).")
+    username: str | None = Field(default=None, description="Broker user name; omit for anonymous access.")
+    password: Secret | None = Field(
+        default=None, description="Broker password; inline, `env:NAME` or `file:/path`. Needs `username`."
+    )
+    client_id: ClientId | None = Field(
+        default=None,
+        description="MQTT client id; defaults to `cunlink-hub` or `cunlink-hub-<hub_id>`. "
+        "Two hubs with one id knock each other off the broker.",
+    )
+    keepalive: int = Field(
+        default=30,
+        ge=5,
+        le=3600,
+        description="MQTT keepalive in seconds; the broker fires the Will after 1.5x.",
+    )
+    reconnect_min_delay: int = Field(
+        default=1, ge=1, le=300, description="First wait in seconds before reconnecting; doubles per failure."
+    )
+    reconnect_max_delay: int = Field(
+        default=30, ge=1, le=3600, description="Longest wait in seconds between reconnects."
+    )
+    rebirth_min_interval: float = Field(
+        default=30.0,
+        ge=0,
+        le=3600,
+        description="Least seconds between two rebirth commands to one node, so a broken node "
+        "cannot make the hub flood it.",
+    )
+    queue_limit: int = Field(
+        default=100_000,
+        ge=100,
+        le=10_000_000,
+        description="Most received messages waiting for the ingest loop; beyond it messages are "
+        "dropped and counted (reason `overflow`).",
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> MqttConfig:
+        if self.password is not None and self.username is None:
+            msg = "password is set but username is not"
+            raise ValueError(msg)
+        if self.reconnect_max_delay < self.reconnect_min_delay:
+            msg = "reconnect_max_delay is smaller than reconnect_min_delay"
+            raise ValueError(msg)
+        return self
+
+
+class HttpConfig(ConfigModel):
+    """The HTTP server for /metrics, /healthz and the index page."""
+
+    host: str = Field(
+        default="127.0.0.1", min_length=1, description="Address to listen on; `0.0.0.0` for all."
+    )
+    port: Port = Field(default=8780, description="TCP port to listen on.")
+    health_grace: float = Field(
+        default=60.0,
+        ge=0,
+        le=86400,
+        description="Seconds MQTT may stay disconnected before /healthz answers 503; covers "
+        "broker restarts without flapping the health check.",
+    )
+
+
+class MetricsConfig(ConfigModel):
+    """Guards on what /metrics exposes."""
+
+    max_series: int = Field(
+        default=200_000,
+        ge=1,
+        le=5_000_000,
+        description="Most device and node sample series kept; new series beyond it are dropped "
+        'and counted in cl_hub_series_dropped_total{reason="limit"}. Keep it below the '
+        "scrape's sample_limit.",
+    )
+
+
+class HubConfig(ConfigModel):
+    """The whole hub config file."""
+
+    hub_id: ClientId | None = Field(
+        default=None,
+        description="Name of this hub when a region runs several; used in the client id and /healthz.",
+    )
+    mqtt: MqttConfig = Field(default_factory=MqttConfig, description="Broker connection.")
+    http: HttpConfig = Field(default_factory=HttpConfig, description="HTTP server.")
+    metrics: MetricsConfig = Field(default_factory=MetricsConfig, description="Exposition guards.")
+
+    @property
+    def client_id(self) -> str:
+        """The MQTT client id in effect."""
+        if self.mqtt.client_id is not None:
+            return self.mqtt.client_id
+        return "cunlink-hub" if self.hub_id is None else f"cunlink-hub-{self.hub_id}"
+
+
+#: Command-line override name -> (section, key).
+OVERRIDES: dict[str, tuple[str, str]] = {
+    "mqtt_host": ("mqtt", "host"),
+    "mqtt_port": ("mqtt", "port"),
+    "http_host": ("http", "host"),
+    "http_port": ("http", "port"),
+}
+
+
+def load(path: str | Path | None, overrides: dict[str, Any] | None = None) -> HubConfig:
+    """The config from ``path`` (defaults when None) with command-line ``overrides`` applied.
+
+    ``overrides`` maps names of :data:`OVERRIDES` to values; None values are ignored.
+    Raises :class:`ConfigError` for the file and for bad overrides alike.
+    """
+    config = HubConfig() if path is None else load_config(path, HubConfig)
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    if not given:
+        return config
+    # model_dump keeps SecretStr objects, which validate again unchanged.
+    data = config.model_dump()
+    for name, value in given.items():
+        section, key = OVERRIDES[name]
+        data[section][key] = value
+    try:
+        return HubConfig.model_validate(data)
+    except pydantic.ValidationError as exc:
+        flags = {f"{s}.{k}": f"--{n.replace('_', '-')}" for n, (s, k) in OVERRIDES.items()}
+        lines = []
+        for err in exc.errors():
+            dotted = ".".join(str(k) for k in err["loc"])
+            lines.append(f"command line: {flags.get(dotted, dotted)}: {err['msg']}")
+        raise ConfigError("\n".join(lines)) from None
+
+
+def validate_config_file(path: str | Path) -> str:
+    """Validate a hub config file and return it as YAML with secrets masked.
+
+    Used by ``cunlink validate-config`` (and so by Ansible's ``template: validate:``);
+    raises :class:`ConfigError` naming file:line: key on failure.
+    """
+    return dump_masked(load_config(path, HubConfig))

@@ -1,0 +1,108 @@
+"""Decode each received message and route it: to the fleet state, or to the hub's own STATE rule.
+
+This is where malformed input stops. contract.codec turns every bad payload into a
+PayloadError with a short ``reason``; the message is counted by that reason and logged
+(at most once per reason per interval, so a flood cannot fill the disk) and ingest
+carries on with the next message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from contract import codec
+from contract.errors import PayloadError
+from contract.payloads import HubState
+from contract.topics import HUB_STATE_TOPIC, Verb
+from contract.version import TOPIC_ROOT
+from hub.ingest.commands import Commands
+from hub.ingest.handoff import Raw
+from hub.ratelimit import RateLimiter
+from hub.state import FleetState
+from hub.stats import Stats
+
+log = logging.getLogger(__name__)
+
+_VERB_LEVEL = len(TOPIC_ROOT.split("/")) + 2  # cl/v1/{kind}/{node}/{verb}: index 4
+_VERBS = frozenset(v.value for v in Verb)
+#: Longest piece of a hostile topic or error text that makes it into a log line.
+_LOG_CLIP = 200
+
+
+def verb_label(topic: str) -> str:
+    """The ``verb`` label for a topic that may not parse: a known verb or ``unknown``."""
+    parts = topic.split("/", _VERB_LEVEL + 1)
+    if len(parts) > _VERB_LEVEL and parts[_VERB_LEVEL] in _VERBS:
+        return parts[_VERB_LEVEL]
+    return "unknown"
+
+
+class Dispatcher:
+    """Handles one raw message at a time on the event loop."""
+
+    def __init__(
+        self,
+        state: FleetState,
+        stats: Stats,
+        commands: Commands,
+        *,
+        on_offline_state: Callable[[HubState, bool], None] | None = None,
+        log_interval: float = 10.0,
+    ) -> None:
+        self._state = state
+        self._stats = stats
+        self._commands = commands
+        self.on_offline_state = on_offline_state
+        """Called with the hub's own STATE seen offline, and whether it came as a retained copy."""
+        self._log_limit = RateLimiter(interval=log_interval)
+
+    def handle(self, raw: Raw) -> None:
+        """Decode, apply, count. Never raises: one bad message must not stop ingest."""
+        self._stats.last_message = raw.received
+        try:
+            if raw.topic == HUB_STATE_TOPIC:
+                self._hub_state(raw)
+            else:
+                self._node_message(raw)
+        except Exception:  # a bug must cost one message, not the ingest loop
+            self._stats.reject(verb_label(raw.topic), "internal")
+            if self._log_limit.allow("internal", raw.received):
+                log.exception("internal error handling a message on %r", raw.topic[:_LOG_CLIP])
+
+    def _node_message(self, raw: Raw) -> None:
+        try:
+            topic, message = codec.decode(raw.topic, raw.payload)
+        except PayloadError as exc:
+            self._reject(verb_label(raw.topic), exc.reason, raw, exc.detail)
+            return
+        outcome = self._state.apply(topic, message, raw.received)
+        verb = topic.verb.value
+        if outcome.status == "rejected":
+            self._reject(verb, outcome.reason or "unknown", raw, "")
+        else:
+            self._stats.count(verb, outcome.status)
+        if outcome.rebirth:
+            self._commands.rebirth(topic.kind, topic.node, raw.received)
+
+    def _hub_state(self, raw: Raw) -> None:
+        try:
+            state = codec.decode_as(raw.payload, HubState)
+        except PayloadError as exc:
+            self._reject("STATE", exc.reason, raw, exc.detail)
+            return
+        self._stats.count("STATE", "ok")
+        if not state.online and self.on_offline_state is not None:
+            self.on_offline_state(state, raw.retained)
+
+    def _reject(self, verb: str, reason: str, raw: Raw, detail: str) -> None:
+        self._stats.reject(verb, reason)
+        if self._log_limit.allow(reason, raw.received):
+            suppressed = self._log_limit.take_suppressed(reason)
+            log.warning(
+                "rejected message on %r: %s %s%s",
+                raw.topic[:_LOG_CLIP],
+                reason,
+                detail[:_LOG_CLIP],
+                f" ({suppressed} more {reason} rejects not logged)" if suppressed else "",
+            )

@@ -1,0 +1,32 @@
+"""Every typed key of the hub's aiohttp application, in one place.
+
+Handlers and background contexts find their collaborators here instead of in globals,
+so a test can build an app, swap a part (the publisher, the clock) and inspect the rest.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from hub.clock import Clock
+from hub.config import HubConfig
+from hub.ingest.commands import Commands
+from hub.ingest.dispatch import Dispatcher
+from hub.ingest.handoff import Handoff
+from hub.ingest.mqtt import MqttLink
+from hub.metrics.exposition import Renderer
+from hub.state import FleetState
+from hub.stats import Stats
+
+CONFIG = web.AppKey("config", HubConfig)
+CLOCK: web.AppKey[Clock] = web.AppKey("clock")
+#: Whether create_app wired the MQTT link (False: tests feed the dispatcher directly).
+WITH_MQTT = web.AppKey("with_mqtt", bool)
+STATS = web.AppKey("stats", Stats)
+STATE = web.AppKey("state", FleetState)
+COMMANDS = web.AppKey("commands", Commands)
+DISPATCHER = web.AppKey("dispatcher", Dispatcher)
+RENDERER = web.AppKey("renderer", Renderer)
+#: Set by the MQTT context while it runs; absent without a broker.
+HANDOFF = web.AppKey("handoff", Handoff)
+MQTT = web.AppKey("mqtt", MqttLink)

@@ -1,0 +1,1 @@
+"""Prometheus exposition: a collector over snapshots, rendered off the event loop."""

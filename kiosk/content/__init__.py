@@ -1,0 +1,1 @@
+"""Offline content shipped with the kiosk (Simplified Chinese YAML); see services.content."""

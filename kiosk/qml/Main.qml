@@ -1,0 +1,140 @@
+// The one window: top bar, the current screen (chosen by nav.view), caption bar, keyboard, overlays.
+// Views bind to Python models only; no decision is made here.
+import QtQuick
+import QtQuick.Window
+import QtQuick.VirtualKeyboard
+import QtQuick.VirtualKeyboard.Settings
+import "components"
+
+Window {
+    id: window
+    objectName: "window"
+    width: 1920
+    height: 1080
+    visible: true
+    color: theme.color.page
+    title: "村便民服务站"
+
+    readonly property bool keyboardUp: inputPanel.active
+
+    Rectangle {
+        id: topBar
+        objectName: "topBar"
+        anchors { left: parent.left; right: parent.right; top: parent.top }
+        height: theme.barPx
+        color: theme.color.bar
+        Row {
+            anchors { left: parent.left; leftMargin: theme.marginPx / 2; verticalCenter: parent.verticalCenter }
+            spacing: theme.gapPx
+            KButton { objectName: "btnBack"; label: "返回"; fill: "slate"; visible: nav.canGoBack; onClicked: nav.back() }
+            KButton { objectName: "btnHome"; label: "首页"; fill: "slate"; visible: nav.screen !== "home"; onClicked: nav.home() }
+            KText {
+                objectName: "title"
+                role: "title"; text: nav.title; color: theme.color.onFill
+                height: theme.targetPx; wrapMode: Text.NoWrap; lineHeight: 1.0
+            }
+        }
+        Row {
+            anchors { right: parent.right; rightMargin: theme.marginPx / 2; verticalCenter: parent.verticalCenter }
+            spacing: theme.gapPx
+            KButton {
+                objectName: "btnElder"
+                label: theme.on ? "长辈模式：开" : "长辈模式：关"
+                fill: theme.on ? "green" : "blue"
+                Accessible.name: "长辈模式"
+                onClicked: theme.toggle()
+            }
+            KButton { objectName: "btnHearAgain"; label: "再听一遍"; fill: "teal"; onClicked: voice.hearAgain() }
+            KButton { objectName: "btnHelp"; label: "一键求助"; fill: "red"; onClicked: help.call() }
+        }
+    }
+
+    Rectangle {
+        id: assistedBanner
+        objectName: "assistedBanner"
+        visible: assisted.active
+        anchors { left: parent.left; right: parent.right; top: topBar.bottom; topMargin: visible ? theme.gapPx : 0 }
+        height: visible ? theme.targetPx : 0
+        color: theme.color.purple
+        KText {
+            anchors { left: parent.left; leftMargin: theme.marginPx; verticalCenter: parent.verticalCenter }
+            text: assisted.banner; color: theme.color.onFill; role: "body"; wrapMode: Text.NoWrap
+        }
+        KButton {
+            objectName: "btnAssistOut"
+            anchors { right: parent.right; rightMargin: theme.marginPx; verticalCenter: parent.verticalCenter }
+            height: parent.height; label: "退出代办"; fill: "brown"; onClicked: assisted.signOut("manual")
+        }
+    }
+
+    Loader {
+        id: screen
+        objectName: "screenLoader"
+        anchors {
+            left: parent.left; right: parent.right; top: assistedBanner.bottom
+            bottom: window.keyboardUp ? inputPanel.top : bottomBar.top
+            margins: theme.marginPx
+        }
+        source: nav.view
+    }
+
+    Rectangle {
+        id: bottomBar
+        objectName: "bottomBar"
+        visible: !window.keyboardUp
+        anchors { left: parent.left; right: parent.right; bottom: parent.bottom }
+        height: theme.targetPx + theme.gapPx
+        color: theme.color.card
+        KText {
+            objectName: "caption"
+            anchors { left: parent.left; leftMargin: theme.marginPx; right: bottomButtons.left; rightMargin: theme.gapPx
+                      verticalCenter: parent.verticalCenter }
+            role: "small"
+            text: voice.caption !== "" ? "语音：" + voice.caption : status.place + "　" + status.text
+            elide: Text.ElideRight; wrapMode: Text.NoWrap; lineHeight: 1.0
+        }
+        Row {
+            id: bottomButtons
+            anchors { right: parent.right; rightMargin: theme.marginPx / 2; verticalCenter: parent.verticalCenter }
+            spacing: theme.gapPx
+            KButton { objectName: "btnQuieter"; label: "小声"; fill: "slate"; onClicked: voice.quieter() }
+            KButton { objectName: "btnLouder"; label: "大声"; fill: "slate"; onClicked: voice.louder() }
+            KButton {
+                objectName: "btnAssist"; label: "代办"; fill: "purple"
+                visible: !assisted.active && nav.screen === "home"
+                onClicked: nav.go("assist")
+            }
+            KButton {
+                objectName: "btnFinish"; label: "我办完了"; fill: "green"
+                visible: session.active; onClicked: session.finish()
+            }
+        }
+    }
+
+    InputPanel {
+        id: inputPanel
+        objectName: "inputPanel"
+        z: 50
+        y: active ? window.height - height : window.height
+        anchors { left: parent.left; right: parent.right }
+    }
+
+    IdleWarning { anchors.fill: parent; z: 90; visible: idle.warning }
+    HelpOverlay { anchors.fill: parent; z: 95; visible: help.open }
+
+    Connections {
+        target: session
+        // Every trace off the screen: preedit, candidates and focus go with the villager.
+        function onWiped() {
+            Qt.inputMethod.reset()
+            Qt.inputMethod.hide()
+            window.contentItem.forceActiveFocus()
+        }
+    }
+
+    Component.onCompleted: {
+        VirtualKeyboardSettings.activeLocales = ["zh_CN", "en_US"]
+        VirtualKeyboardSettings.locale = "zh_CN"
+        VirtualKeyboardSettings.wordCandidateList.alwaysVisible = true
+    }
+}

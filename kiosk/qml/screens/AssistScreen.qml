@@ -1,0 +1,21 @@
+// 代办登录: the helper types a staff code on the keypad; it is shown as dots and never spoken.
+import QtQuick
+import QtQuick.Layouts
+import "../components"
+
+RowLayout {
+    objectName: "assistScreen"
+    spacing: theme.marginPx
+    Keypad {
+        Layout.alignment: Qt.AlignTop
+        onDigit: (d) => assisted.press(d)
+        onErase: assisted.erase()
+    }
+    ColumnLayout {
+        Layout.fillWidth: true; Layout.alignment: Qt.AlignTop
+        spacing: theme.gapPx
+        KText { Layout.fillWidth: true; text: assisted.message !== "" ? assisted.message : "代办员请输入工作码：" }
+        KText { objectName: "assistCode"; role: "title"; text: assisted.code !== "" ? assisted.code : "　" }
+        KButton { objectName: "btnSignIn"; label: "登录"; fill: "green"; onClicked: assisted.signIn() }
+    }
+}

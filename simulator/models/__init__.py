@@ -1,0 +1,1 @@
+"""Device models: hardware profiles and the MIB tables each kind serves."""

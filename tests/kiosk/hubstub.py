@@ -1,0 +1,110 @@
+"""A small stand-in for the hub, over a real Mosquitto, for kiosk tests.
+
+This is a seam we own, not the real hub (hub/ is built in parallel): it speaks
+contract v1 exactly as docs/contract.md describes the hub side - stores each
+Request id once, answers ``stored``/``duplicate`` with a receipt, answers receipt
+queries with ``result``, and can push CMD ``receipt_status``. ``answering=False``
+makes it a hub that receives but never replies (to test replay).
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
+
+from contract import payloads as p
+from contract.codec import decode, encode
+from contract.topics import NodeKind, Verb, node_topic
+
+
+@dataclass
+class HubStub:
+    host: str
+    port: int
+    answering: bool = True
+    requests: list[tuple[str, p.Request]] = field(default_factory=list)
+    messages: list[tuple[str, Any]] = field(default_factory=list)
+    stored: dict[str, str] = field(default_factory=dict)  # request id -> receipt
+    status: dict[str, str] = field(default_factory=dict)  # receipt -> status
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._numbers = itertools.count(1)
+        self._client = paho.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id="hub-stub")
+        self._client.on_message = self._on_message
+        self._client.on_connect = lambda c, *_: c.subscribe("cl/v1/kiosk/#", 1)
+        self._client.connect(self.host, self.port)
+        self._client.loop_start()
+
+    def stop(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    def _on_message(self, client: paho.Client, _u: Any, msg: paho.MQTTMessage) -> None:
+        try:
+            topic, message = decode(msg.topic, bytes(msg.payload))
+        except Exception:
+            return
+        if topic.verb in (Verb.REPLY, Verb.CMD):
+            return
+        with self._lock:
+            self.messages.append((topic.verb.value, message))
+            if isinstance(message, p.Request):
+                self.requests.append((topic.node, message))
+        if isinstance(message, p.Request) and self.answering:
+            self._answer(topic.node, message)
+
+    def _answer(self, node: str, req: p.Request) -> None:
+        reply_topic = node_topic(NodeKind.KIOSK, node, Verb.REPLY)
+        now = int(time.time() * 1000)
+        if isinstance(req.body, p.ReceiptQuery):
+            status = self.status.get(req.body.receipt)
+            reply = p.Reply(
+                ts=now,
+                id=req.id,
+                status="result",
+                result={"status": status, "status_notes": ""} if status else {},
+            )
+        else:
+            with self._lock:
+                dup = req.id in self.stored
+                if not dup:
+                    receipt = f"BZ{next(self._numbers):05d}"
+                    self.stored[req.id] = receipt
+                    self.status[receipt] = "received"
+                receipt = self.stored[req.id]
+            reply = p.Reply(ts=now, id=req.id, status="duplicate" if dup else "stored", receipt=receipt)
+        self._client.publish(reply_topic, encode(reply), qos=1)
+
+    def set_status(self, node: str, receipt: str, status: str, notes: str = "") -> None:
+        """A handler changed a work order: update and push CMD receipt_status."""
+        self.status[receipt] = status
+        cmd = p.Command(
+            ts=int(time.time() * 1000),
+            command="receipt_status",
+            args={"receipt": receipt, "status": status, "status_notes": notes},
+        )
+        self._client.publish(node_topic(NodeKind.KIOSK, node, Verb.CMD), encode(cmd), qos=1)
+
+    def publish_state(self, online: bool) -> None:
+        """The retained hub STATE."""
+        self._client.publish(
+            "cl/v1/hub/STATE",
+            encode(p.HubState(online=online, ts=int(time.time() * 1000))),
+            qos=1,
+            retain=True,
+        )
+
+    def of(self, verb: str) -> list[Any]:
+        with self._lock:
+            return [m for v, m in self.messages if v == verb]
+
+    def ids(self) -> list[str]:
+        with self._lock:
+            return [r.id for _, r in self.requests]
