@@ -67,6 +67,8 @@ class Store:
             max_workers=readers, thread_name_prefix=f"store-reader-{path.stem}"
         )
         self._local = threading.local()
+        self._reader_dbs: list[sqlite_utils.Database] = []
+        self._reader_lock = threading.Lock()
         self._write_db: sqlite_utils.Database | None = None
         self.last_write_seconds = 0.0
         self.writes_total = 0
