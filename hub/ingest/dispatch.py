@@ -18,6 +18,7 @@ from contract.topics import HUB_STATE_TOPIC, Verb
 from contract.version import TOPIC_ROOT
 from hub.ingest.commands import Commands
 from hub.ingest.handoff import Raw
+from hub.ingest.sinks import MessageSink
 from hub.ratelimit import RateLimiter
 from hub.state import FleetState
 from hub.stats import Stats
@@ -56,6 +57,11 @@ class Dispatcher:
         self.on_offline_state = on_offline_state
         """Called with the hub's own STATE seen offline, and whether it came as a retained copy."""
         self._log_limit = RateLimiter(interval=log_interval)
+        self._sinks: dict[Verb, list[MessageSink]] = {}
+
+    def add_sink(self, verb: Verb, sink: MessageSink) -> None:
+        """Also hand every accepted message of ``verb`` to ``sink``."""
+        self._sinks.setdefault(verb, []).append(sink)
 
     def handle(self, raw: Raw) -> None:
         """Decode, apply, count. Never raises: one bad message must not stop ingest."""
@@ -82,6 +88,8 @@ class Dispatcher:
             self._reject(verb, outcome.reason or "unknown", raw, "")
         else:
             self._stats.count(verb, outcome.status)
+            for sink in self._sinks.get(topic.verb, ()):
+                sink.accept(topic, message, raw.received)
         if outcome.rebirth:
             self._commands.rebirth(topic.kind, topic.node, raw.received)
 
