@@ -22,7 +22,8 @@ drifts from the code. The structs are in `contract/payloads.py`.
 `node` and `device` are ids of 1-64 characters `A-Z a-z 0-9 . _ -`. The hub's own state is
 `{TOPIC_ROOT}/hub/STATE`. Verbs `BIRTH DEATH DATA ALARM EVENT REQ` go from a node to the hub
 (the first five may carry a device level, for devices behind an edge agent); `REPLY` and `CMD`
-go from the hub to one node.
+go from the hub to one node. Content for kiosks is retained under `{TOPIC_ROOT}/content/`
+(see the Content message below).
 
 The hub subscribes to:
 

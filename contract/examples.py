@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import msgspec
 
 from contract import payloads as p
-from contract.topics import HUB_STATE_TOPIC, NodeKind, Verb, node_topic
+from contract.topics import HUB_STATE_TOPIC, NodeKind, Verb, content_topic, node_topic
 
 TS = 1795950000000  # 2026-11-29T10:20:00Z
 
@@ -198,6 +198,25 @@ EXAMPLES: tuple[Example, ...] = (
         p.Reply(ts=TS, id="01JD6Q8R2M4K9V3X", status="stored", receipt="BZ7K3Q"),
     ),
     Example(
+        "Reply: receipt status",
+        node_topic(NodeKind.KIOSK, _KI, Verb.REPLY),
+        "hub",
+        False,
+        "The answer to a receipt query.",
+        p.Reply(
+            ts=TS,
+            id="01JD6Q9A7H2N5T8W",
+            status="result",
+            receipt="BZ7K3Q",
+            result={
+                "receipt": "BZ7K3Q",
+                "status": "in_progress",
+                "status_notes": "已派电工，明天上午维修",
+                "updated": TS,
+            },
+        ),
+    ),
+    Example(
         "Command",
         node_topic(NodeKind.AGENT, _AG[1], Verb.CMD),
         "hub",
@@ -205,5 +224,43 @@ EXAMPLES: tuple[Example, ...] = (
         "A command to a node. rebirth: re-send the node birth and every device birth with the same "
         "bd_seq (sent on seq gaps and to rebuild state after a hub restart).",
         p.Command(ts=TS, command="rebirth"),
+    ),
+    Example(
+        "Command: receipt status",
+        node_topic(NodeKind.KIOSK, _KI, Verb.CMD),
+        "hub",
+        False,
+        "A work order filed at this kiosk changed status; sent again after the kiosk's next BIRTH "
+        "if it was offline, so every kiosk can show the current status of its receipts.",
+        p.Command(
+            ts=TS,
+            command="receipt_status",
+            args={"receipt": "BZ7K3Q", "status": "resolved", "status_notes": "路灯已修好", "updated": TS},
+        ),
+    ),
+    Example(
+        "Content",
+        content_topic("notices", "village", "bz-t01-v01"),
+        "hub",
+        True,
+        "Retained content for kiosks. Scopes: cl/v1/content/all/{kind}, and "
+        "cl/v1/content/{county|township|village}/{code}/{kind}; a kiosk subscribes to its four "
+        "and a narrower scope's item overrides a wider one's with the same id. body has the shape "
+        "of the kiosk's content file of that kind (docs/kiosk.md).",
+        p.Content(
+            ts=TS,
+            version="2026.11.29-1",
+            kind="notices",
+            body={
+                "items": [
+                    {
+                        "id": "n-2026-118",
+                        "title": "冬季用电安全",
+                        "date": "2026-11-28",
+                        "body": "天冷用电取暖，不要私拉电线，出门记得关电源。",
+                    }
+                ]
+            },
+        ),
     ),
 )

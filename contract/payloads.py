@@ -9,7 +9,7 @@ whose content is fixed at CONNECT time).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -21,6 +21,7 @@ ClientId = Annotated[str, msgspec.Meta(min_length=8, max_length=64, pattern=r"^[
 Label = Annotated[str, msgspec.Meta(max_length=128)]
 Labels = dict[Annotated[str, msgspec.Meta(pattern=r"^[a-z_][a-z0-9_]{0,31}$")], Label]
 Text = Annotated[str, msgspec.Meta(max_length=4000)]
+Receipt = Annotated[str, msgspec.Meta(pattern=r"^[A-Z0-9]{4,16}$", description="public receipt code")]
 Number = int | float
 
 MetricType = Literal["counter", "gauge", "info", "stateset"]
@@ -138,6 +139,9 @@ class Appeal(Struct, kw_only=True, tag="appeal"):
     voice_ref: Label | None = None
     photo_ref: Label | None = None
     contact: Annotated[str, msgspec.Meta(max_length=32)] | None = None
+    receipt: Receipt | None = None
+    """A receipt code the kiosk generated so it can show a receipt while offline. The hub
+    adopts it when it is free; otherwise the Reply carries the code the hub assigned."""
 
 
 class Rating(Struct, kw_only=True, tag="rating"):
@@ -166,12 +170,22 @@ class HelpCall(Struct, kw_only=True, tag="help_call"):
 
 
 class ReceiptQuery(Struct, kw_only=True, tag="receipt_query"):
-    """Ask for the current status of a receipt code."""
+    """Ask for the current status of a receipt code.
+
+    The Reply has status ``result`` and ``result = {"receipt", "status", "status_notes", "updated"}``.
+    """
 
     receipt: Annotated[str, msgspec.Meta(max_length=32)]
 
 
-RequestBody = Appeal | Rating | Vote | HelpCall | ReceiptQuery
+class Withdraw(Struct, kw_only=True, tag="withdraw"):
+    """Undo an earlier request of this node (within the undo window), by its client id."""
+
+    target_id: ClientId
+    reason: Label = ""
+
+
+RequestBody = Appeal | Rating | Vote | HelpCall | ReceiptQuery | Withdraw
 
 
 class Request(Struct, kw_only=True):
@@ -192,17 +206,39 @@ class Reply(Struct, kw_only=True):
     ts: Millis
     id: ClientId
     status: Literal["stored", "duplicate", "rejected", "result"]
-    receipt: Annotated[str, msgspec.Meta(max_length=32)] | None = None
+    receipt: Receipt | None = None
     detail: Text = ""
     result: dict[str, str | int | float | bool | None] = {}
 
 
 class Command(Struct, kw_only=True):
-    """A command from the hub to a node."""
+    """A command from the hub to a node.
+
+    ``rebirth``: re-send every BIRTH with the same bd_seq. ``receipt_status``: a work order
+    filed at this node changed; ``args = {"receipt", "status", "status_notes", "updated"}``.
+    """
 
     ts: Millis
     command: Literal["rebirth", "receipt_status"]
     args: dict[str, str | int | float | bool] = {}
+
+
+ContentKind = Literal["catalog", "categories", "notices", "affairs", "surveys", "info", "health"]
+
+
+class Content(Struct, kw_only=True):
+    """Retained content for kiosks on ``cl/v1/content/{scope...}/{kind}``.
+
+    ``body`` has the shape of the kiosk's content file of the same kind (docs/kiosk.md);
+    the kiosk validates it per kind and keeps its last good copy. An empty body with
+    ``withdrawn: true`` removes content of that scope.
+    """
+
+    ts: Millis
+    version: Annotated[str, msgspec.Meta(max_length=32)]
+    kind: ContentKind
+    body: dict[str, Any] = {}
+    withdrawn: bool = False
 
 
 class HubState(Struct, kw_only=True):
@@ -213,4 +249,4 @@ class HubState(Struct, kw_only=True):
 
 
 NodeMessage = NodeBirth | NodeDeath | DeviceBirth | DeviceDeath | Data | Alarm | Event | Request
-Message = NodeMessage | Reply | Command | HubState
+Message = NodeMessage | Reply | Command | HubState | Content

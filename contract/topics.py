@@ -42,6 +42,9 @@ FROM_HUB = frozenset({Verb.REPLY, Verb.CMD})
 DEVICE_VERBS = frozenset({Verb.BIRTH, Verb.DEATH, Verb.DATA, Verb.ALARM, Verb.EVENT})
 
 HUB_STATE_TOPIC = f"{TOPIC_ROOT}/hub/STATE"
+CONTENT_ROOT = f"{TOPIC_ROOT}/content"
+#: Content scopes from widest to narrowest; a narrower scope's item overrides a wider one's by id.
+CONTENT_SCOPES = ("all", "county", "township", "village")
 
 #: Subscriptions of the hub: everything nodes send, and its own STATE so that it
 #: can re-assert ``online`` if a stale Will ever lands on it.
@@ -118,6 +121,32 @@ def parse_topic(topic: str) -> Topic:
         msg = f"unknown verb {rest[2]!r} in {topic!r}"
         raise TopicError(msg) from None
     return Topic(kind, rest[1], verb, rest[3] if len(rest) == 4 else None)
+
+
+def content_topic(kind: str, scope: str = "all", code: str | None = None) -> str:
+    """Retained content topic: ``cl/v1/content/all/{kind}`` or ``cl/v1/content/{scope}/{code}/{kind}``."""
+    if scope not in CONTENT_SCOPES:
+        msg = f"unknown content scope {scope!r}; use one of {', '.join(CONTENT_SCOPES)}"
+        raise TopicError(msg)
+    if scope == "all":
+        if code is not None:
+            msg = "scope 'all' takes no area code"
+            raise TopicError(msg)
+        return f"{CONTENT_ROOT}/all/{kind}"
+    if code is None:
+        msg = f"scope {scope!r} needs an area code"
+        raise TopicError(msg)
+    return f"{CONTENT_ROOT}/{scope}/{check_id(code, scope)}/{kind}"
+
+
+def content_subscriptions(county: str, township: str, village: str) -> tuple[str, ...]:
+    """The four content filters a kiosk in ``village`` subscribes to."""
+    return (
+        f"{CONTENT_ROOT}/all/+",
+        f"{CONTENT_ROOT}/county/{check_id(county, 'county')}/+",
+        f"{CONTENT_ROOT}/township/{check_id(township, 'township')}/+",
+        f"{CONTENT_ROOT}/village/{check_id(village, 'village')}/+",
+    )
 
 
 def qos_for(verb: Verb) -> int:

@@ -3,34 +3,25 @@
 from __future__ import annotations
 
 import json
+import typing
 
 import msgspec
 import pytest
 
 from contract import payloads as p
 from contract.codec import MAX_PAYLOAD_BYTES, decode, decode_as, encode, struct_for
-from contract.errors import PayloadError
+from contract.errors import PayloadError, TopicError
 from contract.examples import EXAMPLES
-from contract.topics import HUB_STATE_TOPIC, parse_topic
+from contract.topics import CONTENT_ROOT, HUB_STATE_TOPIC, content_subscriptions, content_topic, parse_topic
 
-NODE_EXAMPLES = [ex for ex in EXAMPLES if ex.topic != HUB_STATE_TOPIC]
+NODE_EXAMPLES = [
+    ex for ex in EXAMPLES if ex.topic != HUB_STATE_TOPIC and not ex.topic.startswith(CONTENT_ROOT)
+]
 
 
 def test_every_payload_type_has_an_example() -> None:
     covered = {type(ex.payload) for ex in EXAMPLES}
-    expected = {
-        p.NodeBirth,
-        p.NodeDeath,
-        p.DeviceBirth,
-        p.DeviceDeath,
-        p.Data,
-        p.Alarm,
-        p.Event,
-        p.Request,
-        p.Reply,
-        p.Command,
-        p.HubState,
-    }
+    expected = set(typing.get_args(p.Message))
     assert covered == expected
 
 
@@ -46,17 +37,21 @@ def test_hub_state_round_trip() -> None:
     assert decode_as(encode(state), p.HubState) == state
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        p.Appeal(category="water", village="v1", text="水管漏了", contact="13800000000"),
-        p.Rating(target_kind="work_order", target_id="BZ7K3Q", score=1, comment="没人来"),
-        p.Vote(item_id="survey-1/q2", choice="yes", voter_ref="ab12"),
-        p.HelpCall(village="v1", reason="看不清屏幕"),
-        p.ReceiptQuery(receipt="BZ7K3Q"),
-    ],
-    ids=lambda b: type(b).__name__,
-)
+BODIES = [
+    p.Appeal(category="water", village="v1", text="水管漏了", contact="13800000000"),
+    p.Rating(target_kind="work_order", target_id="BZ7K3Q", score=1, comment="没人来"),
+    p.Vote(item_id="survey-1/q2", choice="yes", voter_ref="ab12"),
+    p.HelpCall(village="v1", reason="看不清屏幕"),
+    p.ReceiptQuery(receipt="BZ7K3Q"),
+    p.Withdraw(target_id="client-000001", reason="undo"),
+]
+
+
+def test_every_request_body_type_is_tested() -> None:
+    assert {type(b) for b in BODIES} == set(typing.get_args(p.RequestBody))
+
+
+@pytest.mark.parametrize("body", BODIES, ids=lambda b: type(b).__name__)
 def test_every_request_body_round_trips(body: p.RequestBody) -> None:
     req = p.Request(ts=1, seq=1, id="client-000001", body=body, assisted_by="staff-07")
     raw = encode(req)
@@ -143,3 +138,28 @@ def test_parse_topic_device_level() -> None:
     topic = parse_topic(DATA_TOPIC)
     assert (topic.kind, topic.node, topic.verb, topic.device) == ("agent", "edge-1", "DATA", "gnb-0001")
     assert str(topic) == DATA_TOPIC
+
+
+def test_content_round_trip_and_topics() -> None:
+    content = p.Content(ts=1, version="v1", kind="notices", body={"items": []})
+    assert decode_as(encode(content), p.Content) == content
+    assert content_topic("catalog") == "cl/v1/content/all/catalog"
+    assert content_topic("notices", "township", "bz-t01") == "cl/v1/content/township/bz-t01/notices"
+    assert content_subscriptions("bz", "bz-t01", "bz-t01-v01")[3] == "cl/v1/content/village/bz-t01-v01/+"
+    with pytest.raises(TopicError):
+        content_topic("notices", "village")
+    with pytest.raises(TopicError):
+        content_topic("notices", "province", "x")
+
+
+def test_appeal_receipt_must_be_a_code() -> None:
+    raw = msgspec.json.encode(
+        {
+            "ts": 1,
+            "seq": 1,
+            "id": "client-000001",
+            "body": {"type": "appeal", "category": "roads", "village": "v1", "receipt": "bad code!"},
+        }
+    )
+    with pytest.raises(PayloadError, match="receipt"):
+        decode_as(raw, p.Request)
