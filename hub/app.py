@@ -14,7 +14,11 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from prometheus_client.process_collector import ProcessCollector
 
-from hub import keys
+from hub import __version__, keys
+from hub.api import fleet as fleet_api
+from hub.api.auth import TokenAuth
+from hub.api.errors import json_errors
+from hub.api.registry import Api
 from hub.clock import Clock, wall_clock
 from hub.config import HubConfig
 from hub.ingest.commands import Commands, DiscardPublisher
@@ -29,7 +33,7 @@ from hub.stats import Stats
 
 def create_app(config: HubConfig, *, clock: Clock = wall_clock, with_mqtt: bool = True) -> web.Application:
     """Build the hub application; nothing connects until the app starts."""
-    app = web.Application()
+    app = web.Application(middlewares=[json_errors])
     stats = Stats(started=clock())
     stats.mqtt_enabled = with_mqtt
     state = FleetState(stats, max_series=config.metrics.max_series, hub_id=config.hub_id or "")
@@ -44,6 +48,10 @@ def create_app(config: HubConfig, *, clock: Clock = wall_clock, with_mqtt: bool 
     # registry=None: the collector is chained into our own exposition, not a global registry.
     app[keys.RENDERER] = Renderer(extra=(ProcessCollector(registry=None),))
     setup_routes(app)
+    api = app[keys.API] = Api(version=__version__)
+    fleet_api.register(api)
+    # Mount last: every module above has declared its operations by now.
+    api.mount(app, TokenAuth((t.name, t.token.get_secret_value(), t.role) for t in config.api.tokens))
     if with_mqtt:
         app.cleanup_ctx.append(_mqtt_context)
     return app

@@ -8,7 +8,7 @@ broker on localhost). Command-line overrides are applied by re-validating, so a 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pydantic
 from pydantic import Field, model_validator
@@ -101,6 +101,37 @@ class MetricsConfig(ConfigModel):
     )
 
 
+class ApiToken(ConfigModel):
+    """One bearer token of the REST API."""
+
+    name: ClientId = Field(
+        description="Who holds the token (shown in logs and 403 messages, never the token)."
+    )
+    token: Secret = Field(
+        description="The token; inline, `env:NAME` or `file:/path`. Use 32+ random characters."
+    )
+    role: Literal["read", "admin"] = Field(
+        default="read", description="`read`: GET endpoints; `admin`: every endpoint."
+    )
+
+
+class ApiConfig(ConfigModel):
+    """The REST API under /api/ (OpenAPI document at /api/openapi.json)."""
+
+    tokens: list[ApiToken] = Field(
+        default_factory=list,
+        description="Bearer tokens. With none, only public endpoints answer; the rest say 401.",
+    )
+
+    @model_validator(mode="after")
+    def _unique(self) -> ApiConfig:
+        names = [t.name for t in self.tokens]
+        if len(names) != len(set(names)):
+            msg = "token names must be unique"
+            raise ValueError(msg)
+        return self
+
+
 class HubConfig(ConfigModel):
     """The whole hub config file."""
 
@@ -111,6 +142,7 @@ class HubConfig(ConfigModel):
     mqtt: MqttConfig = Field(default_factory=MqttConfig, description="Broker connection.")
     http: HttpConfig = Field(default_factory=HttpConfig, description="HTTP server.")
     metrics: MetricsConfig = Field(default_factory=MetricsConfig, description="Exposition guards.")
+    api: ApiConfig = Field(default_factory=ApiConfig, description="REST API tokens.")
 
     @property
     def client_id(self) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hub.api.registry import Api
 from hub.clock import Clock
 from hub.config import HubConfig
 from hub.ingest.commands import Commands
@@ -30,3 +31,5 @@ RENDERER = web.AppKey("renderer", Renderer)
 #: Set by the MQTT context while it runs; absent without a broker.
 HANDOFF = web.AppKey("handoff", Handoff)
 MQTT = web.AppKey("mqtt", MqttLink)
+#: Every REST operation; modules declare theirs during create_app, mounted at its end.
+API = web.AppKey("api", Api)
