@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from prometheus_client.process_collector import ProcessCollector
 
+from contract.fleet import load_fleet
 from hub import __version__, keys
 from hub.api import fleet as fleet_api
 from hub.api.auth import TokenAuth
@@ -39,6 +40,8 @@ def create_app(config: HubConfig, *, clock: Clock = wall_clock, with_mqtt: bool 
     state = FleetState(stats, max_series=config.metrics.max_series, hub_id=config.hub_id or "")
     commands = Commands(DiscardPublisher(), stats, rebirth_min_interval=config.mqtt.rebirth_min_interval)
     app[keys.CONFIG] = config
+    # Loaded once at start: a broken fleet file must stop the hub with its error, not later.
+    app[keys.FLEET] = load_fleet(config.fleet) if config.fleet is not None else None
     app[keys.CLOCK] = clock
     app[keys.WITH_MQTT] = with_mqtt
     app[keys.STATS] = stats

@@ -15,8 +15,9 @@ import sys
 from aiohttp import web
 
 from contract.configfile import ConfigError
+from contract.fleet import FleetError
 from hub.app import create_app
-from hub.config import HubConfig, load
+from hub.config import OVERRIDES, HubConfig, load
 
 log = logging.getLogger("hub")
 
@@ -34,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--mqtt-port", metavar="PORT", type=int, help="override mqtt.port")
     parser.add_argument("--http-host", metavar="HOST", help="override http.host")
     parser.add_argument("--http-port", metavar="PORT", type=int, help="override http.port")
+    parser.add_argument("--fleet", metavar="FILE", help="override fleet (the fleet inventory file)")
+    parser.add_argument("--data-dir", metavar="DIR", help="override data_dir (SQLite databases)")
     parser.add_argument("--log-level", choices=LOG_LEVELS, default="INFO", help="default: INFO")
     return parser
 
@@ -42,12 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; ``argv`` is what follows ``cunlink hub`` on the command line."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    overrides = {
-        "mqtt_host": args.mqtt_host,
-        "mqtt_port": args.mqtt_port,
-        "http_host": args.http_host,
-        "http_port": args.http_port,
-    }
+    overrides = {name: getattr(args, name) for name in OVERRIDES}
     try:
         config = load(args.config, overrides)
     except ConfigError as exc:
@@ -55,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         asyncio.run(serve(config, access_log=args.log_level == "DEBUG"))
+    except FleetError as exc:
+        print(f"cunlink hub: invalid fleet file:\n{exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         log.error("cannot start: %s", exc)  # noqa: TRY400 - the message says it all; no traceback
         return 1

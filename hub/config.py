@@ -143,6 +143,15 @@ class HubConfig(ConfigModel):
     http: HttpConfig = Field(default_factory=HttpConfig, description="HTTP server.")
     metrics: MetricsConfig = Field(default_factory=MetricsConfig, description="Exposition guards.")
     api: ApiConfig = Field(default_factory=ApiConfig, description="REST API tokens.")
+    fleet: Path | None = Field(
+        default=None,
+        description="The fleet inventory file (`cunlink fleet generate` writes one): areas, sites, "
+        "devices and kiosks, for coverage, routing and maps. Without it the hub knows only what BIRTHs say.",
+    )
+    data_dir: Path = Field(
+        default=Path("hub-data"),
+        description="Where the hub keeps its SQLite databases (and their pre-migration backups).",
+    )
 
     @property
     def client_id(self) -> str:
@@ -158,6 +167,8 @@ OVERRIDES: dict[str, tuple[str, str]] = {
     "mqtt_port": ("mqtt", "port"),
     "http_host": ("http", "host"),
     "http_port": ("http", "port"),
+    "fleet": ("", "fleet"),
+    "data_dir": ("", "data_dir"),
 }
 
 
@@ -175,11 +186,11 @@ def load(path: str | Path | None, overrides: dict[str, Any] | None = None) -> Hu
     data = config.model_dump()
     for name, value in given.items():
         section, key = OVERRIDES[name]
-        data[section][key] = value
+        (data[section] if section else data)[key] = value
     try:
         return HubConfig.model_validate(data)
     except pydantic.ValidationError as exc:
-        flags = {f"{s}.{k}": f"--{n.replace('_', '-')}" for n, (s, k) in OVERRIDES.items()}
+        flags = {f"{s}.{k}" if s else k: f"--{n.replace('_', '-')}" for n, (s, k) in OVERRIDES.items()}
         lines = []
         for err in exc.errors():
             dotted = ".".join(str(k) for k in err["loc"])

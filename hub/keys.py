@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from contract.fleet import Fleet
 from hub.api.registry import Api
 from hub.clock import Clock
 from hub.config import HubConfig
@@ -20,6 +21,8 @@ from hub.state import FleetState
 from hub.stats import Stats
 
 CONFIG = web.AppKey("config", HubConfig)
+#: The fleet inventory when the config names one (coverage, routing, maps), else None.
+FLEET: web.AppKey[Fleet | None] = web.AppKey("fleet")
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 #: Whether create_app wired the MQTT link (False: tests feed the dispatcher directly).
 WITH_MQTT = web.AppKey("with_mqtt", bool)

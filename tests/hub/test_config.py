@@ -122,3 +122,29 @@ def test_cli_help_lists_the_overrides(capsys: pytest.CaptureFixture[str]) -> Non
     out = capsys.readouterr().out
     for flag in ("--config", "--mqtt-host", "--mqtt-port", "--http-host", "--http-port", "--log-level"):
         assert flag in out
+
+
+def test_fleet_and_data_dir_overrides(tmp_path: Path) -> None:
+    from hub.config import load
+
+    config = load(None, {"fleet": str(tmp_path / "fleet.yaml"), "data_dir": str(tmp_path / "d")})
+    assert config.fleet == tmp_path / "fleet.yaml"
+    assert config.data_dir == tmp_path / "d"
+
+
+def test_broken_fleet_file_stops_the_hub_with_its_error(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    fleet = tmp_path / "fleet.yaml"
+    fleet.write_text("version: 1\nbogus: true\n", encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "cunlink", "hub", "--fleet", str(fleet), "--http-port", "1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 2
+    assert "invalid fleet file" in run.stderr
+    assert str(fleet) in run.stderr
