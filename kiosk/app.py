@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer, QUrl
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, QUrl
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuick import QQuickWindow
@@ -24,6 +25,7 @@ from kiosk.config import KioskConfig, load
 from kiosk.core import Kiosk
 from kiosk.models.idle import ActivityFilter
 from kiosk.services import keyboard
+from kiosk.services.recorder import ScriptedRecorder
 from kiosk.services.watchdog import Watchdog
 
 QML_DIR = Path(__file__).with_name("qml")
@@ -32,6 +34,7 @@ log = logging.getLogger("kiosk")
 
 def load_ui(kiosk: Kiosk, engine: QQmlApplicationEngine, qml: str = "Main.qml") -> QQuickWindow:
     """Bind the models and load the window; raise RuntimeError when QML fails to load."""
+    engine.addImportPath(str(keyboard.VKB_IMPORT_PATH))  # the large-key keyboard style
     for name, obj in kiosk.context().items():
         engine.rootContext().setContextProperty(name, obj)
     engine.load(QUrl.fromLocalFile(str(QML_DIR / qml)))
@@ -61,16 +64,31 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _quit_on_sigterm(app: QCoreApplication) -> QTimer:
+    """systemd stops the kiosk with SIGTERM: leave the event loop so DEATH is sent and the DB closed.
+
+    Python runs signal handlers only between bytecodes, so a slow timer wakes it up.
+    """
+    signal.signal(signal.SIGTERM, lambda *_: app.quit())
+    wake = QTimer()
+    wake.timeout.connect(lambda: None)
+    wake.start(300)
+    return wake
+
+
 def _safe_mode(error: str) -> int:
     """Show a maintenance screen instead of crash-looping on a broken config."""
     log.error("config error, starting in safe mode:\n%s", error)
     app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
+    wake = _quit_on_sigterm(app)
     engine = QQmlApplicationEngine()
     engine.rootContext().setContextProperty("safeError", error)
     engine.load(QUrl.fromLocalFile(str(QML_DIR / "SafeMode.qml")))
     watchdog = Watchdog()
     watchdog.ready()
-    return int(app.exec())
+    code = int(app.exec())
+    del wake, engine
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,8 +102,12 @@ def main(argv: list[str] | None = None) -> int:
         return _safe_mode(str(exc))
     keyboard.prepare(cfg.kiosk.data_dir / "run")
     os.environ.setdefault("QT_QUICK_BACKEND", "software")  # no GPU assumed in village hardware
+    os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.symbolsresolver=false")
     app = QGuiApplication(sys.argv[:1])
-    kiosk = Kiosk(cfg)
+    wake = _quit_on_sigterm(app)
+    # Scripted villagers have no microphone: their voice notes come from a scripted recorder.
+    recorder = ScriptedRecorder() if args.simulate is not None else None
+    kiosk = Kiosk(cfg, recorder=recorder)
     activity = ActivityFilter(kiosk.idle)
     app.installEventFilter(activity)
     engine = QQmlApplicationEngine()
@@ -104,5 +126,5 @@ def main(argv: list[str] | None = None) -> int:
         QTimer.singleShot(500, simulator.start)
     code = int(app.exec())
     kiosk.stop()
-    del simulator, engine
+    del simulator, engine, wake
     return code

@@ -21,7 +21,7 @@ Name = Annotated[str, Field(min_length=1, max_length=32)]
 class Village(ConfigModel):
     """A village a villager may file an appeal about (the kiosk's own and its neighbours)."""
 
-    id: Ident = Field(description="village id as used in the fleet inventory")
+    id: Ident = Field(description="village code as in the fleet inventory; also its content scope code")
     name: Name = Field(description="name shown to villagers, Simplified Chinese")
 
 
@@ -32,6 +32,9 @@ class KioskSection(ConfigModel):
     village: Village = Field(description="the village whose service station this kiosk is in")
     township: Village = Field(description="township id and name")
     county: Name = Field(default="巴州区", description="county name for labels")
+    county_code: Ident = Field(
+        default="511902", description="county division code; selects the county's content topics"
+    )
     nearby_villages: list[Village] = Field(
         default=[], max_length=12, description="other villages an appeal may be about"
     )
@@ -76,6 +79,7 @@ class VoiceSection(ConfigModel):
     prompts_dir: Path | None = Field(default=None, description="recorded prompts: <prompt-id>.wav")
     player: str = Field(default="aplay -q", description="command that plays a recorded prompt file")
     auto_read: bool = Field(default=False, description="read every screen aloud (always on in elder mode)")
+    note_max_s: int = Field(default=120, ge=10, le=600, description="longest voice note for an appeal")
 
     @model_validator(mode="after")
     def _volume_bounds(self) -> VoiceSection:

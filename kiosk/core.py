@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject
 
+from contract import payloads as p
 from kiosk import __version__
 from kiosk.config import KioskConfig
 from kiosk.models.appeal import AppealForm
@@ -30,11 +31,14 @@ from kiosk.models.session import Session
 from kiosk.models.status_bar import StatusBar
 from kiosk.models.surveys import Surveys
 from kiosk.models.voice import Voice
+from kiosk.models.voice_note import VoiceNote
 from kiosk.services.content import ContentStore
 from kiosk.services.mqtt import MqttAdapter
+from kiosk.services.recorder import QtVoiceRecorder, VoiceRecorder
 from kiosk.services.store import Store
 from kiosk.services.sync import Sync
 from kiosk.services.tts import Speaker, make_speaker
+from kiosk.services.voice_files import VoiceFiles
 
 
 class Kiosk(QObject):
@@ -45,6 +49,7 @@ class Kiosk(QObject):
         cfg: KioskConfig,
         *,
         speaker: Speaker | None = None,
+        recorder: VoiceRecorder | None = None,
         online: bool = True,
         tick_ms: int = 1000,
         parent: QObject | None = None,
@@ -57,8 +62,9 @@ class Kiosk(QObject):
         self._stopped = False
         self.sessions_total = 0
         self.store = Store(data / "kiosk.db")
-        self.content = ContentStore(self.store)
         k = cfg.kiosk
+        area = {"county": k.county_code, "township": k.township.id, "village": k.village.id}
+        self.content = ContentStore(self.store, area)
         self.adapter = (
             MqttAdapter(
                 cfg.mqtt,
@@ -66,6 +72,7 @@ class Kiosk(QObject):
                 data / "bdseq",
                 {"county": k.county, "township": k.township.id, "village": k.village.id},
                 __version__,
+                area,
                 self,
             )
             if online
@@ -82,15 +89,39 @@ class Kiosk(QObject):
         self.assisted = Assisted(
             cfg.assist, cfg.timeouts.assisted_s, self.store, self.nav, self.voice, parent=self
         )
-        self.receipt = ReceiptView(self.sync, self.voice, self.session, cfg.timeouts.undo_s, parent=self)
+        self.receipt = ReceiptView(
+            self.sync, self.voice, self.session, self.assisted, cfg.timeouts.undo_s, parent=self
+        )
+        self.voice_files = VoiceFiles(data, k.node_id)
+        self.recorder = recorder or QtVoiceRecorder(self)
+        self.note = VoiceNote(self.recorder, self.voice_files, self.voice, self.idle, v.note_max_s, self)
         self.appeal = AppealForm(
-            k, self.content, self.sync, self.nav, self.session, self.voice, self.assisted, self.receipt, self
+            k,
+            self.content,
+            self.sync,
+            self.nav,
+            self.session,
+            self.voice,
+            self.assisted,
+            self.receipt,
+            self.note,
+            self,
         )
         self.lookup = Lookup(self.sync, self.voice, self.session, cfg.timeouts.reply_wait_s, self)
-        self.rating = Rating(self.sync, self.session, self.voice, self.assisted, k.node_id, self)
+        self.rating = Rating(
+            self.sync, self.session, self.voice, self.assisted, k.node_id, cfg.timeouts.undo_s, parent=self
+        )
         self.catalog = Catalog(self.content, self.nav, self.session, self.voice, self.elder, self)
         self.surveys = Surveys(
-            self.content, self.sync, self.nav, self.session, self.voice, self.assisted, self.elder, self
+            self.content,
+            self.sync,
+            self.nav,
+            self.session,
+            self.voice,
+            self.assisted,
+            self.elder,
+            cfg.timeouts.undo_s,
+            parent=self,
         )
         self.reading = Reading(self.content, self.nav, self.session, self.voice, self.elder, self)
         self.help = Help(k.village.id, self.sync, self.session, self.voice, self.assisted, self)
@@ -107,9 +138,12 @@ class Kiosk(QObject):
             self.assisted,
         ):
             self.session.on_wipe(model.reset)
+        self._reload_pending = False
+        self.session.on_wipe(self._reload_content)
         self.assisted.changed.connect(self._assisted_changed)
         self.session.ended.connect(self._session_ended)
         self.sync.contentPushed.connect(self._content_pushed)
+        self.sync.forgotten.connect(self.voice_files.discard)
 
     def start(self) -> None:
         """Connect to the broker (no-op offline)."""
@@ -146,6 +180,7 @@ class Kiosk(QObject):
             "reading": self.reading,
             "help": self.help,
             "status": self.status,
+            "voiceNote": self.note,
         }
 
     def metrics(self) -> dict[str, float]:
@@ -157,6 +192,7 @@ class Kiosk(QObject):
             "kiosk_sessions_total": float(self.sessions_total),
             "kiosk_session_active": float(self.session.is_active),
             "kiosk_uptime_seconds": round(time.monotonic() - self.started, 1),
+            "kiosk_voice_notes_pending": float(len(self.voice_files.pending())),
         }
 
     def _assisted_changed(self) -> None:
@@ -168,15 +204,17 @@ class Kiosk(QObject):
         self.sessions_total += 1
         self.sync.usage_event("session_end", attrs)
 
-    def _content_pushed(self, kind: str, version: str, body: dict[str, Any]) -> None:
-        if self.content.offer(kind, version, body):
+    def _content_pushed(self, scope: str, code: str, content: p.Content) -> None:
+        if self.content.offer(scope, code, content):
             # Never swap content under a villager's finger: reload now only between sessions.
-            if self.session.is_active:
-                self.session.on_wipe(self._reload_content)
-            else:
+            self._reload_pending = True
+            if not self.session.is_active:
                 self._reload_content()
 
     def _reload_content(self) -> None:
+        if not self._reload_pending:
+            return
+        self._reload_pending = False
         self.catalog.reload()
         self.surveys.reload()
         self.reading.reload()

@@ -1,8 +1,9 @@
-"""``python -m kiosk.screenshots OUTDIR``: a PNG of every screen, in standard and elder mode.
+"""``python -m kiosk.screenshots OUTDIR``: a PNG of every screen, standard and elder mode,
+landscape (1920x1080) and portrait (1080x1920).
 
 Runs offscreen with an offline kiosk and a throwaway data dir, drives the models
 to each screen (the same walk as tests/kiosk/test_ui_targets.py) and grabs the
-window. File names: ``<mode>-<nn>-<screen>.png``.
+window. File names: ``<orientation>-<mode>-<nn>-<screen>.png``.
 """
 
 from __future__ import annotations
@@ -32,17 +33,19 @@ def main(argv: list[str] | None = None) -> int:
 
     from kiosk.app import load_ui
     from kiosk.core import Kiosk
+    from kiosk.services.recorder import ScriptedRecorder
     from kiosk.services.tts import RecordingSpeaker
-    from kiosk.walk import demo_config, walk
+    from kiosk.walk import ORIENTATIONS, demo_config, walk
 
     app = QGuiApplication(sys.argv[:1])
-    kiosk = Kiosk(demo_config(data), speaker=RecordingSpeaker(), online=False)
+    kiosk = Kiosk(demo_config(data), speaker=RecordingSpeaker(), recorder=ScriptedRecorder(), online=False)
     engine = QQmlApplicationEngine()
     window = load_ui(kiosk, engine)
     count = 0
-    for mode, index, name in walk(kiosk, app, window):
-        window.grabWindow().save(str(out / f"{mode}-{index:02d}-{name}.png"))
-        count += 1
+    for orientation in ORIENTATIONS:
+        for mode, index, name in walk(kiosk, app, window, orientation):
+            window.grabWindow().save(str(out / f"{orientation}-{mode}-{index:02d}-{name}.png"))
+            count += 1
     kiosk.stop()
     del engine
     sys.stdout.write(f"{count} screenshots in {out}\n")

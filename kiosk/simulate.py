@@ -2,8 +2,9 @@
 
 Each villager is a short script of slot calls spaced by a think time: browse the
 guide, file an appeal, rate, vote, sometimes switch on elder mode or walk away
-and let the idle timer wipe the session. Used by ``cunlink demo`` where there is
-no display, and by tests/kiosk/test_simulate.py.
+and let the idle timer wipe the session, leave a voice note instead of typing (with a
+ScriptedRecorder). Used by ``cunlink demo`` where there is no display, and by
+tests/kiosk/test_services.py.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QTimer
 
 from kiosk.core import Kiosk
+from kiosk.services.recorder import ScriptedRecorder
 
 Step = Callable[[], None]
 
@@ -34,12 +36,20 @@ def script(kiosk: Kiosk, rng: random.Random) -> list[Step]:
             lambda: k.nav.go("appeal"),
             lambda: k.appeal.chooseCategory(category),
             lambda: k.appeal.chooseVillage(k.cfg.kiosk.village.id),
-            lambda: k.appeal.setText(text),
-            k.appeal.toPhone,
-            k.appeal.skipPhone,
-            k.appeal.submit,
-            k.nav.home,
         ]
+        recorder = k.recorder
+        if isinstance(recorder, ScriptedRecorder) and rng.random() < 0.3:
+            # Speaks instead of typing (only with a scripted recorder: no real microphone here).
+            steps += [
+                k.appeal.useVoice,
+                k.note.record,
+                lambda: recorder.tick(rng.randrange(3000, 30000)),
+                k.note.stop,
+                k.appeal.voiceNext,
+            ]
+        else:
+            steps += [lambda: k.appeal.setText(text), k.appeal.toPhone]
+        steps += [k.appeal.skipPhone, k.appeal.submit, k.nav.home]
     if rng.random() < 0.7:
         score = rng.choice([5, 5, 4, 4, 3, 2, 1])
         steps += [lambda: k.nav.go("rating"), lambda: k.rating.choose(score), k.rating.submit, k.nav.home]

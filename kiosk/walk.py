@@ -1,4 +1,4 @@
-"""A walk through every screen and overlay, in standard and elder mode.
+"""A walk through every screen and overlay, in standard and elder mode, in one orientation.
 
 Shared by ``python -m kiosk.screenshots`` and tests/kiosk/test_ui_targets.py so
 that what is photographed is exactly what is measured. The walk drives models
@@ -8,14 +8,16 @@ that what is photographed is exactly what is measured. The walk drives models
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+from PySide6.QtQml import QQmlEngine, QQmlExpression
 from PySide6.QtQuick import QQuickItem, QQuickWindow
 
 from kiosk.config import KioskConfig
 from kiosk.core import Kiosk
+from kiosk.services.recorder import ScriptedRecorder
 
 
 def demo_config(data_dir: Path, **mqtt: object) -> KioskConfig:
@@ -74,10 +76,57 @@ def find(window: QQuickWindow, name: str) -> QQuickItem | None:
     return next((i for i in items(window) if i.objectName() == name), None)
 
 
-def walk(kiosk: Kiosk, app: object, window: QQuickWindow | None = None) -> Iterator[tuple[str, int, str]]:
+#: Every screen the walk shows, in order (the screenshots' file names and the test's count).
+SCREENS = (
+    "home",
+    "guide",
+    "guide_items",
+    "guide_item",
+    "appeal_category",
+    "appeal_village",
+    "appeal_text",
+    "appeal_keyboard",
+    "appeal_candidates",
+    "appeal_voice",
+    "appeal_voice_recording",
+    "appeal_voice_recorded",
+    "appeal_phone",
+    "appeal_confirm",
+    "receipt",
+    "lookup",
+    "lookup_result",
+    "rating",
+    "surveys",
+    "survey",
+    "notices",
+    "notice",
+    "weather",
+    "health",
+    "assist",
+    "assisted_home",
+    "help",
+    "idle_warning",
+)
+
+#: Window sizes of the two orientations of the 21.5" 1920x1080 panel.
+ORIENTATIONS = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
+
+
+def orient(window: QQuickWindow, orientation: str) -> None:
+    """Resize the window to ``orientation`` and let every layout follow."""
+    width, height = ORIENTATIONS[orientation]
+    window.resize(width, height)
+    settle(100)
+
+
+def walk(
+    kiosk: Kiosk, app: object, window: QQuickWindow | None = None, orientation: str = "landscape"
+) -> Iterator[tuple[str, int, str]]:
     """Yield (mode, index, screen) once each screen is on display; ends back at home."""
     del app
     k = kiosk
+    if window is not None:
+        orient(window, orientation)
     for mode in ("standard", "elder"):
         k.session.end("walk")
         k.elder.setOn(mode == "elder")
@@ -91,9 +140,16 @@ def walk(kiosk: Kiosk, app: object, window: QQuickWindow | None = None) -> Itera
             ("appeal_village", lambda: k.appeal.chooseCategory("roads")),
             ("appeal_text", lambda: k.appeal.chooseVillage("bz-t01-v01")),
             ("appeal_keyboard", lambda: _focus(window, "appealText")),
+            ("appeal_candidates", lambda: _type(window, "ludeng")),
+            ("appeal_voice", lambda: _then(lambda: _pick(window, 0), k.appeal.useVoice)),
+            ("appeal_voice_recording", lambda: _then(k.note.record, lambda: _speak(k, 12_000))),
+            ("appeal_voice_recorded", k.note.stop),
             (
                 "appeal_phone",
-                lambda: (k.appeal.setText("村口的路灯坏了三天了，晚上看不见路。"), k.appeal.toPhone()),
+                lambda: _then(
+                    lambda: k.appeal.setText("村口的路灯坏了三天了，晚上看不见路。"),
+                    k.appeal.voiceNext,
+                ),
             ),
             (
                 "appeal_confirm",
@@ -114,10 +170,13 @@ def walk(kiosk: Kiosk, app: object, window: QQuickWindow | None = None) -> Itera
             ("help", k.help.call),
             ("idle_warning", lambda: _warn_now(k)),
         ]
+        if tuple(name for name, _ in shots) != SCREENS:
+            msg = "kiosk.walk.SCREENS is out of date"
+            raise RuntimeError(msg)
         for index, (name, action) in enumerate(shots):
             if callable(action):
                 action()
-            settle(120 if name == "appeal_keyboard" else 60)
+            settle(120 if name.startswith("appeal_") else 60)
             yield mode, index, name
         k.idle.extend()
         k.session.end("walk")
@@ -141,6 +200,40 @@ def _focus(window: QQuickWindow | None, name: str) -> None:
         deadline = time.monotonic() + 1.0
         while time.monotonic() < deadline:
             settle(50)
+
+
+def _speak(k: Kiosk, ms: int) -> None:
+    """The villager talks for ``ms`` (the walk needs kiosk.services.recorder.ScriptedRecorder)."""
+    if not isinstance(k.recorder, ScriptedRecorder):
+        msg = "the walk records voice notes with a ScriptedRecorder"
+        raise TypeError(msg)
+    k.recorder.tick(ms)
+
+
+def _then(*steps: Callable[[], object]) -> None:
+    for step in steps:
+        step()
+
+
+def _keyboard(window: QQuickWindow | None, expression: str) -> None:
+    """Run ``expression`` against the virtual keyboard's InputContext (as its keys do)."""
+    if window is None:
+        return
+    expr = QQmlExpression(QQmlEngine.contextForObject(window), window, expression)
+    expr.evaluate()
+    if expr.hasError():
+        raise RuntimeError(expr.error().toString())
+
+
+def _type(window: QQuickWindow | None, letters: str) -> None:
+    for ch in letters:
+        _keyboard(window, f"InputContext.inputEngine.virtualKeyClick(Qt.Key_{ch.upper()}, '{ch}', 0)")
+        settle(10)
+
+
+def _pick(window: QQuickWindow | None, index: int) -> None:
+    _keyboard(window, f"InputContext.inputEngine.wordCandidateListModel.selectItem({index})")
+    settle(20)
 
 
 def _unfocus(window: QQuickWindow) -> None:

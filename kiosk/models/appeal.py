@@ -1,8 +1,10 @@
-"""Filing an appeal (我要反映): category -> village -> words (+ optional phone) -> confirm -> receipt.
+"""Filing an appeal (我要反映): category -> village -> words or a voice note (+ optional phone)
+-> confirm -> receipt.
 
-The form holds the villager's words only until it is sent or the session ends.
-``submit`` writes the request to the outbox (fsynced) before the receipt screen
-says anything, so what the villager was told was received really is on disk.
+The form holds the villager's words (and voice note) only until it is sent or the
+session ends. ``submit`` writes the request to the outbox (fsynced; a voice note is
+moved into the outbox directory first) before the receipt screen says anything, so
+what the villager was told was received really is on disk.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from kiosk.models.navigation import Navigation
 from kiosk.models.receipt import ReceiptView
 from kiosk.models.session import Session
 from kiosk.models.voice import Voice
+from kiosk.models.voice_note import NO_MICROPHONE, VoiceNote, spoken_length
 from kiosk.services.content import ContentStore
 from kiosk.services.ids import request_id
 from kiosk.services.sync import Sync
 
-STEPS = ("category", "village", "text", "phone", "confirm")
+STEPS = ("category", "village", "text", "voice", "phone", "confirm")
+NEED_WORDS = "请先说一说是什么事：至少写两个字，或者点“说话代替打字”录一段话。"
 MIN_TEXT = 2
 MAX_TEXT = 500  # well under the contract's 4000; a kiosk appeal is a few sentences
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
@@ -38,6 +42,7 @@ class AppealForm(QObject):
     """The appeal form, one step per screen so each screen asks one thing."""
 
     changed = Signal()
+    typingRequested = Signal()  # QML: focus the text field so the keyboard comes up
 
     def __init__(  # noqa: PLR0917 - collaborators injected by kiosk.core only
         self,
@@ -49,9 +54,13 @@ class AppealForm(QObject):
         voice: Voice,
         assisted: Assisted,
         receipt: ReceiptView,
+        note: VoiceNote,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self.note = note
+        note.unavailable.connect(self._no_voice)
+        note.changed.connect(self.changed)
         self.kiosk = kiosk
         self.content = content
         self.sync = sync
@@ -71,6 +80,8 @@ class AppealForm(QObject):
         self._text = ""
         self._phone = ""
         self._error = ""
+        self._via_voice = False
+        self.note.reset()
         self.changed.emit()
 
     @Property(str, notify=changed)
@@ -148,7 +159,55 @@ class AppealForm(QObject):
     @Property(bool, notify=changed)
     def canContinue(self) -> bool:
         """Whether 下一步 is allowed on the text step."""
-        return len(self._text.strip()) >= MIN_TEXT
+        return self._has_words()
+
+    def _has_words(self) -> bool:
+        return len(self._text.strip()) >= MIN_TEXT or self.note.has_note
+
+    @Property(str, notify=changed)
+    def voiceLabel(self) -> str:
+        """语音留言 12秒 (empty without a note)."""
+        return f"语音留言 {spoken_length(self.note.length_s)}" if self.note.has_note else ""
+
+    @Slot()
+    def useVoice(self) -> None:
+        """说话代替打字: the voice-note step, or, with no microphone, a clear word and the keyboard."""
+        if not self.note.available():
+            self._no_voice(NO_MICROPHONE)
+            return
+        self._step = "voice"
+        self._via_voice = True
+        self._error = ""
+        self.voice.say("请点“开始录音”，对着话筒说是什么事，说完点“停止”。", "appeal.voice")
+        self.changed.emit()
+
+    @Slot()
+    def useKeyboard(self) -> None:
+        """改用键盘写 (a recording already made is kept and sent too)."""
+        self.note.stop()
+        self._step = "text"
+        self._via_voice = False
+        self._error = ""
+        self.changed.emit()
+        self.typingRequested.emit()
+
+    @Slot()
+    def voiceNext(self) -> None:
+        """Voice step -> phone step."""
+        if not self.note.has_note:
+            self._fail("还没有录好。请点“开始录音”，说完点“停止”。")
+            return
+        self._step = "phone"
+        self._prompt()
+
+    def _no_voice(self, text: str) -> None:
+        """No microphone or the recording failed: say so and fall back to typing."""
+        self._step = "text"
+        self._via_voice = False
+        self._error = text
+        self.voice.say(text, "appeal.no_microphone")
+        self.changed.emit()
+        self.typingRequested.emit()
 
     @Slot(str)
     def chooseCategory(self, category: str) -> None:
@@ -181,8 +240,8 @@ class AppealForm(QObject):
     @Slot()
     def toPhone(self) -> None:
         """Text step -> phone step, checking the words."""
-        if len(self._text.strip()) < MIN_TEXT:
-            self._fail("请先说一说是什么事，至少写两个字。")
+        if not self._has_words():
+            self._fail(NEED_WORDS)
             return
         self._step = "phone"
         self._prompt()
@@ -190,15 +249,17 @@ class AppealForm(QObject):
     @Slot()
     def toConfirm(self) -> None:
         """Phone step -> confirm, checking the optional phone."""
-        if len(self._text.strip()) < MIN_TEXT:
-            self._fail("请先说一说是什么事，至少写两个字。")
+        if not self._has_words():
+            self._fail(NEED_WORDS)
             return
         if self._phone and not _PHONE.match(self._phone):
             self._fail("电话号码要11位，以1开头。不想留电话可以不填。")
             return
         self._step = "confirm"
+        words = f"内容是：{self._text}。" if self._text.strip() else ""
+        note = f"还有一段{spoken_length(self.note.length_s)}的录音。" if self.note.has_note else ""
         self.voice.say(
-            f"请核对：{self._category_label()}，{self._village_label()}。内容是：{self._text}。没问题请点“确认提交”。",
+            f"请核对：{self._category_label()}，{self._village_label()}。{words}{note}没问题请点“确认提交”。",
             None,
         )
         self.changed.emit()
@@ -206,7 +267,13 @@ class AppealForm(QObject):
     @Slot()
     def stepBack(self) -> None:
         """上一步 inside the form; from the first step it leaves the form."""
-        order = [s for s in STEPS if s != "village" or len(self._villages) > 1]
+        skip = {"text" if self._via_voice else "voice"}
+        if len(self._villages) <= 1:
+            skip.add("village")
+        if self._step == "voice":
+            self.useKeyboard()
+            return
+        order = [s for s in STEPS if s not in skip]
         index = order.index(self._step)
         if index == 0:
             self.nav.back()
@@ -221,8 +288,14 @@ class AppealForm(QObject):
             return
         rid = request_id()
         code = self.sync.receipts.issue(rid, self._category)
+        voice_ref = self.note.take(rid)  # the audio is in the outbox dir before the appeal is
         body = p.Appeal(
-            category=self._category, village=self._village, text=self._text, contact=self._phone or None
+            category=self._category,
+            village=self._village,
+            text=self._text,
+            voice_ref=voice_ref,
+            contact=self._phone or None,
+            receipt=code,  # the hub adopts it when free, so the code works at every kiosk
         )
         self.sync.submit(body, self.assisted.staff_id, rid=rid)
         self.assisted.record("appeal", rid)

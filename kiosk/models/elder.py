@@ -23,6 +23,20 @@ _TOKENS: dict[str, tuple[int, int]] = {
     "bar": (128, 144),  # top bar height
 }
 
+#: Virtual-keyboard tokens per orientation, (standard, elder). kiosk.md: keys >= 120 px wide
+#: and >= 100 px tall, elder ~150 px. Widths follow from the layouts (10 keys a row on
+#: 1920 px = 190 px; 7 a row on 1080 px = 152 px); heights are set here. Landscape elder
+#: keys stay at 128 px tall so that the text field still fits above a 4-row keyboard.
+_KEYS: dict[str, dict[str, tuple[int, int]]] = {
+    "landscape": {"keyPx": (108, 128), "keyRows": (4, 4)},
+    "portrait": {"keyPx": (132, 156), "keyRows": (5, 5)},
+}
+_KEY_COMMON: dict[str, tuple[int, int]] = {
+    "keyGapPx": (8, 8),  # drawn gap inside each key's touch area
+    "keyLabelPx": (48, 56),  # key and candidate labels (>= the label size)
+    "keyMinWidthPx": (120, 150),  # narrowest candidate
+}
+
 #: Colours with their contrast against white or the page, all >= 7:1 (WCAG 1.4.6 AAA).
 PALETTE = {
     "page": "#FFF8E1",  # cream page; ink #1A1A1A on it is 16.4:1
@@ -42,14 +56,29 @@ PALETTE = {
 
 
 class ElderMode(QObject):
-    """The 长辈模式 switch plus the size and colour tokens of the current mode."""
+    """The 长辈模式 switch plus the size and colour tokens of the current mode and orientation."""
 
-    changed = Signal()
+    changed = Signal()  # elder mode switched
+    layoutChanged = Signal()  # orientation changed (the window follows the panel)
+    keysChanged = Signal()  # either of the two: keyboard sizes depend on both
 
     def __init__(self, default: bool = False, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.default = default
         self._on = default
+        self._portrait = False
+
+    def _get_portrait(self) -> bool:
+        return self._portrait
+
+    def _set_portrait(self, portrait: bool) -> None:
+        if portrait != self._portrait:
+            self._portrait = portrait
+            self.layoutChanged.emit()
+            self.keysChanged.emit()
+
+    #: Set by Main.qml from the window's shape (1080x1920 panels are mounted upright).
+    portrait = Property(bool, _get_portrait, _set_portrait, notify=layoutChanged)
 
     @property
     def is_on(self) -> bool:
@@ -57,13 +86,53 @@ class ElderMode(QObject):
         return self._on
 
     def page_size(self) -> int:
-        """Python-side view of ``pageSize``."""
+        """Python-side view of ``pageSize``: fewer rows in elder mode, more on an upright panel."""
+        if self._portrait:
+            return 5 if self._on else 7
         return 3 if self._on else 4
 
     def token(self, name: str) -> int:
-        """A size token of the current mode (for Python callers and tests)."""
-        standard, elder = _TOKENS[name]
+        """A size token of the current mode (and orientation, for the keyboard)."""
+        pair = _TOKENS.get(name) or _KEY_COMMON.get(name)
+        if pair is None:
+            pair = _KEYS["portrait" if self._portrait else "landscape"][name]
+        standard, elder = pair
         return elder if self._on else standard
+
+    @Property(int, notify=keysChanged)
+    def keyPx(self) -> int:
+        """Height of a keyboard row (and of the candidate bar)."""
+        return self.token("keyPx")
+
+    @Property(int, notify=keysChanged)
+    def candidatePx(self) -> int:
+        """Height of the Pinyin candidate bar."""
+        return self.token("keyPx")
+
+    @Property(int, notify=keysChanged)
+    def keyRows(self) -> int:
+        """Rows of the kiosk keyboard layouts in this orientation."""
+        return self.token("keyRows")
+
+    @Property(int, notify=keysChanged)
+    def keyGapPx(self) -> int:
+        """Gap drawn between keys (inside their touch areas)."""
+        return self.token("keyGapPx")
+
+    @Property(int, notify=keysChanged)
+    def keyLabelPx(self) -> int:
+        """Key and candidate label size."""
+        return self.token("keyLabelPx")
+
+    @Property(int, notify=keysChanged)
+    def keyMinWidthPx(self) -> int:
+        """Narrowest candidate."""
+        return self.token("keyMinWidthPx")
+
+    @Property(str, constant=True)
+    def keyFill(self) -> str:
+        """Letter key colour (white labels on it: 18:1)."""
+        return "#101820"
 
     @Property(bool, notify=changed)
     def on(self) -> bool:
@@ -76,6 +145,7 @@ class ElderMode(QObject):
         if on != self._on:
             self._on = on
             self.changed.emit()
+            self.keysChanged.emit()
 
     @Slot()
     def toggle(self) -> None:
@@ -131,7 +201,7 @@ class ElderMode(QObject):
         """Most CJK characters per wrapped line (kiosk.md: 30, elder 20-24)."""
         return 24 if self._on else 30
 
-    @Property(int, notify=changed)
+    @Property(int, notify=changed)  # also re-read on layoutChanged through the pagers
     def pageSize(self) -> int:
         """List rows per page: simpler screens in elder mode."""
         return self.page_size()

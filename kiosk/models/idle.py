@@ -39,6 +39,7 @@ class IdleTimer(QObject):
         self._profile = "home"
         self._armed = False  # a session is active
         self._warning = False
+        self._held = False  # recording a voice note: nobody is idle while speaking
         self._remaining = 0
         self.extensions = 0
         self._idle = QTimer(self)
@@ -83,6 +84,7 @@ class IdleTimer(QObject):
         """No session: no timers."""
         self._armed = False
         self._warning = False
+        self._held = False
         self._idle.stop()
         self._tick.stop()
         self._profile = "home"
@@ -91,9 +93,22 @@ class IdleTimer(QObject):
     @Slot()
     def touch(self) -> None:
         """Activity: restart the idle clock (the warning needs the explicit button)."""
-        if not self._armed or self._warning:
+        if not self._armed or self._warning or self._held:
             return
         self._idle.start(self.idle_seconds() * self.tick_ms)
+
+    def hold(self, held: bool) -> None:
+        """Pause the idle clock (kiosk.md: no timeout while recording), then restart it."""
+        self._held = held
+        if held:
+            self._idle.stop()
+        else:
+            self.touch()
+
+    @property
+    def held(self) -> bool:
+        """Whether the idle clock is paused."""
+        return self._held
 
     @Slot()
     def extend(self) -> None:

@@ -10,7 +10,7 @@ from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
 
 from contract import payloads as p
 from kiosk.models.session import Session
-from kiosk.models.status import label
+from kiosk.models.status import china_date, label
 from kiosk.models.voice import Voice
 from kiosk.services.ids import normalise_code
 from kiosk.services.sync import Sync
@@ -106,11 +106,15 @@ class Lookup(QObject):
         if reply.status != "result" or not reply.result.get("status"):
             self._show("unknown", "没有找到这个查询码，请核对回执。")
             return
+        # Reply.result = {receipt, status, status_notes, updated} (docs/contract.md).
         status = str(reply.result["status"])
         notes = str(reply.result.get("status_notes") or "")
-        self.sync.receipts.update_status(self._asked, status, notes)
+        updated = reply.result.get("updated")
+        updated_ms = int(updated) if isinstance(updated, int | float) and updated > 0 else 0
+        self.sync.receipts.update_status(self._asked, status, notes, updated_ms)
         self.session.count("lookup")
-        self._show(status, label(status) + (f"。{notes}" if notes else ""))
+        when = f"（{china_date(updated_ms)}更新）" if updated_ms else ""
+        self._show(status, label(status) + (f"。{notes}" if notes else "") + when)
 
     def _timed_out(self) -> None:
         self._busy = False

@@ -20,6 +20,7 @@ class Pager(QObject):
         self._items: list[dict[str, Any]] = []
         self._page = 0
         elder.changed.connect(self._relayout)
+        elder.layoutChanged.connect(self._relayout)
 
     def set_items(self, items: list[dict[str, Any]]) -> None:
         """Replace the list and go to its first page."""

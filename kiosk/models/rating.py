@@ -1,6 +1,9 @@
-"""好差评: five faces, each spoken when touched, sent on 提交 (and undoable before upload)."""
+"""好差评: five faces, each spoken when touched, sent on 提交, undoable for 10 minutes."""
 
 from __future__ import annotations
+
+import time
+from collections.abc import Callable
 
 from PySide6.QtCore import Property, QObject, Signal, Slot
 
@@ -32,6 +35,8 @@ class Rating(QObject):
         voice: Voice,
         assisted: Assisted,
         target_id: str,
+        undo_s: int = 600,
+        clock: Callable[[], float] = time.monotonic,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -40,12 +45,15 @@ class Rating(QObject):
         self.voice = voice
         self.assisted = assisted
         self.target_id = target_id
+        self.undo_s = undo_s
+        self.clock = clock
         self.reset()
 
     def reset(self) -> None:
         """Session end."""
         self._score = 0
         self._sent_id = ""
+        self._sent_at = 0.0
         self._message = ""
         self.changed.emit()
 
@@ -87,6 +95,7 @@ class Rating(QObject):
             return
         body = p.Rating(target_kind="service", target_id=self.target_id, score=self._score)
         self._sent_id = self.sync.submit(body, self.assisted.staff_id)
+        self._sent_at = self.clock()
         self.assisted.record("rating", self._sent_id)
         self.session.count("rating")
         self._message = "谢谢您的评价！" + ("我们会尽快回访。" if self._score <= 2 else "")
@@ -95,15 +104,22 @@ class Rating(QObject):
 
     @Slot()
     def undo(self) -> None:
-        """Take the rating back before it leaves the kiosk."""
-        if self._sent_id and self.sync.withdraw(self._sent_id):
-            self._sent_id = ""
-            self._score = 0
-            self._message = "已撤回评价，可以重新选择。"
-            self.voice.say(self._message, None)
-            self.changed.emit()
+        """Take the rating back: deleted if it never left, else withdrawn at the hub."""
+        if not self._can_undo():
+            return
+        how = self.sync.undo(self._sent_id, self.assisted.staff_id)
+        self.assisted.record("undo", self._sent_id)
+        self._sent_id = ""
+        self._score = 0
+        told = "" if how == "deleted" else "镇上也会收到撤回。"
+        self._message = f"已撤回评价，{told}可以重新选择。"
+        self.voice.say(self._message, None)
+        self.changed.emit()
 
     @Property(bool, notify=changed)
     def canUndo(self) -> bool:
-        """Only while the rating is still in the outbox."""
-        return bool(self._sent_id) and self.sync.outbox.contains(self._sent_id)
+        """For 10 minutes after 提交 (MIIT: submissions reversible within 10 min)."""
+        return self._can_undo()
+
+    def _can_undo(self) -> bool:
+        return bool(self._sent_id) and self.clock() - self._sent_at <= self.undo_s

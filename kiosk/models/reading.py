@@ -43,8 +43,8 @@ class Reading(QObject):
         """Re-read from the content cache (after a push)."""
         self._notices.set_items(
             [
-                {"id": n["id"], "label": n["title"], "kind": n["kind"], "date": str(n["date"])}
-                for n in self.content.get("notices")["items"]
+                {"id": n["id"], "label": n["title"], "kind": n["kind"], "date": n["date"]}
+                for n in self._notice_items()
             ]
         )
         self._health.set_items(
@@ -99,10 +99,19 @@ class Reading(QObject):
             for t in self.content.get("info")["farming"]
         ]
 
+    def _notice_items(self) -> list[dict[str, Any]]:
+        """Notices and village affairs (三务公开) in one list, newest first."""
+        rows = [
+            {**n, "kind": n.get("kind") or default, "date": str(n["date"])}
+            for kind, default in (("notices", "通知"), ("affairs", "村务公开"))
+            for n in self.content.get(kind)["items"]
+        ]
+        return sorted(rows, key=lambda n: n["date"], reverse=True)
+
     @Slot(str)
     def openNotice(self, notice_id: str) -> None:
-        """Open and read a notice."""
-        n = next(x for x in self.content.get("notices")["items"] if x["id"] == notice_id)
+        """Open and read a notice or a disclosure."""
+        n = next(x for x in self._notice_items() if x["id"] == notice_id)
         self._open({"title": n["title"], "meta": f"{n['kind']}　{n['date']}", "body": n["body"]}, "notice")
 
     @Slot(str)

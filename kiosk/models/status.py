@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
+
+_CHINA = timezone(timedelta(hours=8))
+
 LABELS: dict[str, str] = {
     "pending": "还没上传，网络恢复后自动上传",
     "received": "已受理，等待派单",
@@ -20,3 +24,9 @@ LABELS: dict[str, str] = {
 def label(status: str) -> str:
     """The Chinese label of ``status``; unknown states are shown honestly, not hidden."""
     return LABELS.get(status, f"状态：{status}")
+
+
+def china_date(ms: int) -> str:
+    """``11月29日`` in China time for a UTC millisecond timestamp (what villagers read)."""
+    moment = datetime.fromtimestamp(ms / 1000, tz=UTC).astimezone(_CHINA)
+    return f"{moment.month}月{moment.day}日"

@@ -6,6 +6,8 @@ stays empty); it enforces one per session, and the hub sees kiosk and time.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Property, QObject, Signal, Slot
@@ -35,9 +37,13 @@ class Surveys(QObject):
         voice: Voice,
         assisted: Assisted,
         elder: ElderMode,
+        undo_s: int = 600,
+        clock: Callable[[], float] = time.monotonic,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self.undo_s = undo_s
+        self.clock = clock
         self.content = content
         self.sync = sync
         self.nav = nav
@@ -45,7 +51,8 @@ class Surveys(QObject):
         self.voice = voice
         self.assisted = assisted
         self._list = Pager(elder, self)
-        self._answered: dict[str, tuple[str, str]] = {}  # survey id -> (request id, label), this session
+        # survey id -> (request id, label, when), this session
+        self._answered: dict[str, tuple[str, str, float]] = {}
         self._current: dict[str, Any] = {}
         self.reload()
 
@@ -97,7 +104,7 @@ class Surveys(QObject):
         if label is None:
             return
         rid = self.sync.submit(p.Vote(item_id=sid, choice=choice), self.assisted.staff_id)
-        self._answered[sid] = (rid, label)
+        self._answered[sid] = (rid, label, self.clock())
         self.assisted.record("vote", rid)
         self.session.count("vote")
         self._refresh_answer()
@@ -105,21 +112,25 @@ class Surveys(QObject):
 
     @Slot()
     def undo(self) -> None:
-        """Take the vote back while it is still in the outbox."""
-        sid = self._current.get("id")
-        rid, _ = self._answered.get(str(sid), ("", ""))
-        if rid and self.sync.withdraw(rid):
-            del self._answered[str(sid)]
-            self._refresh_answer()
-            self.voice.say("已撤回，可以重新选择。", None)
+        """Take the vote back within 10 minutes (deleted if unsent, else withdrawn at the hub)."""
+        sid = str(self._current.get("id", ""))
+        rid, _, at = self._answered.get(sid, ("", "", 0.0))
+        if not rid or self.clock() - at > self.undo_s:
+            return
+        how = self.sync.undo(rid, self.assisted.staff_id)
+        self.assisted.record("undo", rid)
+        del self._answered[sid]
+        self._refresh_answer()
+        told = "" if how == "deleted" else "镇上也会收到撤回。"
+        self.voice.say(f"已撤回，{told}可以重新选择。", None)
 
     def _refresh_answer(self) -> None:
         sid = str(self._current.get("id", ""))
-        rid, label = self._answered.get(sid, ("", ""))
+        rid, label, at = self._answered.get(sid, ("", "", 0.0))
         self._current = {
             **self._current,
             "answered": bool(rid),
             "answer": label if rid else "",
-            "canUndo": bool(rid) and self.sync.outbox.contains(rid),
+            "canUndo": bool(rid) and self.clock() - at <= self.undo_s,
         }
         self.changed.emit()

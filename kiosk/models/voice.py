@@ -41,6 +41,10 @@ class Voice(QObject):
         self.speaker.say(text, prompt=prompt, rate=self.rate, volume=self._volume)
         self.changed.emit()
 
+    def quiet(self) -> None:
+        """Stop talking now (before listening to the microphone); the caption stays."""
+        self.speaker.stop()
+
     @Property(str, notify=changed)
     def caption(self) -> str:
         """What was said last (shown on screen)."""

@@ -16,15 +16,20 @@ Window {
     title: "村便民服务站"
 
     readonly property bool keyboardUp: inputPanel.active
+    // Portrait (1080x1920): the bars take two rows; screens decide their own layout from their size.
+    readonly property bool portrait: height > width
+    readonly property real barPad: (theme.barPx - theme.targetPx) / 2
+
+    Binding { target: theme; property: "portrait"; value: window.portrait }
 
     Rectangle {
         id: topBar
         objectName: "topBar"
         anchors { left: parent.left; right: parent.right; top: parent.top }
-        height: theme.barPx
+        height: window.portrait ? theme.barPx + theme.targetPx + theme.gapPx : theme.barPx
         color: theme.color.bar
         Row {
-            anchors { left: parent.left; leftMargin: theme.marginPx / 2; verticalCenter: parent.verticalCenter }
+            anchors { left: parent.left; leftMargin: theme.marginPx / 2; top: parent.top; topMargin: window.barPad }
             spacing: theme.gapPx
             KButton { objectName: "btnBack"; label: "返回"; fill: "slate"; visible: nav.canGoBack; onClicked: nav.back() }
             KButton { objectName: "btnHome"; label: "首页"; fill: "slate"; visible: nav.screen !== "home"; onClicked: nav.home() }
@@ -35,7 +40,7 @@ Window {
             }
         }
         Row {
-            anchors { right: parent.right; rightMargin: theme.marginPx / 2; verticalCenter: parent.verticalCenter }
+            anchors { right: parent.right; rightMargin: theme.marginPx / 2; bottom: parent.bottom; bottomMargin: window.barPad }
             spacing: theme.gapPx
             KButton {
                 objectName: "btnElder"
@@ -83,19 +88,22 @@ Window {
         objectName: "bottomBar"
         visible: !window.keyboardUp
         anchors { left: parent.left; right: parent.right; bottom: parent.bottom }
-        height: theme.targetPx + theme.gapPx
+        height: window.portrait ? theme.targetPx + theme.smallPx * 1.5 + 2 * theme.gapPx : theme.targetPx + theme.gapPx
         color: theme.color.card
         KText {
             objectName: "caption"
-            anchors { left: parent.left; leftMargin: theme.marginPx; right: bottomButtons.left; rightMargin: theme.gapPx
-                      verticalCenter: parent.verticalCenter }
+            // Landscape: left of the buttons. Portrait: a full-width line above them.
+            x: theme.marginPx
+            y: window.portrait ? theme.gapPx / 2 : (parent.height - height) / 2
+            width: (window.portrait ? parent.width : bottomButtons.x - theme.gapPx) - x
+            height: theme.smallPx * 1.5
             role: "small"
             text: voice.caption !== "" ? "语音：" + voice.caption : status.place + "　" + status.text
             elide: Text.ElideRight; wrapMode: Text.NoWrap; lineHeight: 1.0
         }
         Row {
             id: bottomButtons
-            anchors { right: parent.right; rightMargin: theme.marginPx / 2; verticalCenter: parent.verticalCenter }
+            anchors { right: parent.right; rightMargin: theme.marginPx / 2; bottom: parent.bottom; bottomMargin: theme.gapPx / 2 }
             spacing: theme.gapPx
             KButton { objectName: "btnQuieter"; label: "小声"; fill: "slate"; onClicked: voice.quieter() }
             KButton { objectName: "btnLouder"; label: "大声"; fill: "slate"; onClicked: voice.louder() }

@@ -1,4 +1,4 @@
-"""Privacy of the Qt Virtual Keyboard: no Pinyin learning, ever, on a shared kiosk.
+"""The Qt Virtual Keyboard on a shared kiosk: no Pinyin learning, ever, and large keys.
 
 Verified with PySide6 6.12: the Pinyin engine keeps a learning dictionary in
 ``$XDG_CONFIG_HOME/qtvirtualkeyboard/pinyin/usr_dict.dat`` *and in memory*. After one
@@ -8,6 +8,10 @@ not clear it. Deleting the file between sessions is not enough either (the engin
 holds it open). What works: a plain *file* named ``qtvirtualkeyboard`` where the
 engine wants its directory, so it can never open a user dictionary (even as root)
 and nothing is learned. The default (system) dictionary still gives candidates.
+
+Large keys: ``QT_VIRTUALKEYBOARD_LAYOUT_PATH`` points at kiosk/qml/vkb/layouts (our own
+zh_CN layouts) and ``QT_VIRTUALKEYBOARD_STYLE`` names the ``kiosk`` style, found under
+kiosk/qml/vkb (``VKB_IMPORT_PATH``, which kiosk.app.load_ui adds to the QML engine).
 """
 
 from __future__ import annotations
@@ -17,6 +21,10 @@ import shutil
 from pathlib import Path
 
 BLOCKER = "qtvirtualkeyboard"
+VKB_DIR = Path(__file__).resolve().parents[1] / "qml" / "vkb"
+VKB_IMPORT_PATH = VKB_DIR
+LAYOUT_PATH = VKB_DIR / "layouts"
+STYLE = "kiosk"
 
 
 def prepare(run_dir: Path) -> Path:
@@ -32,6 +40,8 @@ def prepare(run_dir: Path) -> Path:
     (xdg / BLOCKER).write_bytes(b"")
     os.environ["XDG_CONFIG_HOME"] = str(xdg)
     os.environ["QT_IM_MODULE"] = "qtvirtualkeyboard"
+    os.environ["QT_VIRTUALKEYBOARD_LAYOUT_PATH"] = str(LAYOUT_PATH)
+    os.environ["QT_VIRTUALKEYBOARD_STYLE"] = STYLE
     return xdg
 
 

@@ -2,8 +2,9 @@
 
 Session rules (docs/contract.md): every CONNECT carries a Will = NodeDeath with a
 fresh bdSeq (persisted across restarts); after CONNACK we subscribe to our REPLY
-and CMD topics and the hub STATE, then publish NodeBirth with seq 0 and the same
-bdSeq. paho runs its network loop in its own thread; everything it reports is
+and CMD topics, the hub STATE and the four retained content scopes of our area
+(``contract.topics.content_subscriptions``), then publish NodeBirth with seq 0 and
+the same bdSeq. paho runs its network loop in its own thread; everything it reports is
 re-emitted as Qt signals, which Qt queues onto the GUI thread, so the models and
 the SQLite store are only ever touched from one thread.
 """
@@ -25,9 +26,16 @@ from contract import payloads as p
 from contract.codec import decode_as, encode
 from contract.errors import PayloadError
 from contract.session import BdSeqCounter, SeqCounter
-from contract.topics import HUB_STATE_TOPIC, NodeKind, Verb, node_topic
+from contract.topics import (
+    CONTENT_ROOT,
+    CONTENT_SCOPES,
+    HUB_STATE_TOPIC,
+    NodeKind,
+    Verb,
+    content_subscriptions,
+    node_topic,
+)
 from kiosk.config import MqttSection
-from kiosk.services import content_feed
 from kiosk.services.store import now_ms
 
 log = logging.getLogger("kiosk.mqtt")
@@ -38,6 +46,18 @@ def _read_bdseq(path: Path) -> int:
         return int(path.read_text().strip())
     except (OSError, ValueError):
         return 0
+
+
+def content_scope(topic: str) -> tuple[str, str, str] | None:
+    """(scope, code, kind) of a content topic, or None when ``topic`` is not one."""
+    if not topic.startswith(CONTENT_ROOT + "/"):
+        return None
+    parts = topic[len(CONTENT_ROOT) + 1 :].split("/")
+    if len(parts) == 2 and parts[0] == "all":
+        return "all", "", parts[1]
+    if len(parts) == 3 and parts[0] in CONTENT_SCOPES[1:]:
+        return parts[0], parts[1], parts[2]
+    return None
 
 
 def _write_bdseq(path: Path, value: int) -> None:
@@ -57,7 +77,7 @@ class MqttAdapter(QObject):
     hubStateChanged = Signal(bool)
     replyReceived = Signal(object)  # p.Reply
     commandReceived = Signal(object)  # p.Command
-    contentReceived = Signal(str, object)  # kind, content_feed.ContentBundle
+    contentReceived = Signal(str, str, object)  # scope, area code ('' for all), p.Content
     published = Signal(int)  # mid acknowledged by the broker (PUBACK)
     # Raised on paho's thread, delivered on the GUI thread (queued connection).
     _rx = Signal(str, bytes)
@@ -71,9 +91,11 @@ class MqttAdapter(QObject):
         bdseq_file: Path,
         birth_labels: dict[str, str],
         version: str,
+        area: dict[str, str],
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self.content_filters = content_subscriptions(area["county"], area["township"], area["village"])
         self.cfg = cfg
         self.node = node_id
         self.bdseq_file = bdseq_file
@@ -164,9 +186,13 @@ class MqttAdapter(QObject):
             return
         if up:
             self._client.subscribe(
-                [(self._topic[Verb.REPLY], 1), (self._topic[Verb.CMD], 1), (HUB_STATE_TOPIC, 1)]
+                [
+                    (self._topic[Verb.REPLY], 1),
+                    (self._topic[Verb.CMD], 1),
+                    (HUB_STATE_TOPIC, 1),
+                    *((f, 1) for f in self.content_filters),
+                ]
             )
-            self._client.subscribe(content_feed.TOPIC_FILTER, 1)
             self.birth()
         self.connected = up
         self.linkChanged.emit(up)
@@ -194,11 +220,15 @@ class MqttAdapter(QObject):
             elif topic == HUB_STATE_TOPIC:
                 self.hubStateChanged.emit(decode_as(payload, p.HubState).online)
             else:
-                parsed = content_feed.parse(topic, payload)
-                if parsed is None:
+                where = content_scope(topic)
+                if where is None:
                     log.warning("ignored message on %s", topic)
-                else:
-                    self.contentReceived.emit(*parsed)
+                    return
+                content = decode_as(payload, p.Content)
+                if content.kind != where[2]:
+                    log.warning("content of kind %s on %s; ignored", content.kind, topic)
+                    return
+                self.contentReceived.emit(where[0], where[1], content)
         except PayloadError as exc:
             # A broken hub message must never take the kiosk down; it is logged and dropped.
             log.warning("bad payload on %s: %s", topic, exc)

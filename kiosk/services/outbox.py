@@ -8,6 +8,7 @@ memory. The hub deduplicates on the id, so replays never create two records.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 
 import msgspec
@@ -26,11 +27,23 @@ class Pending:
 
     id: str
     kind: str
-    body: p.Appeal | p.Rating | p.Vote | p.HelpCall | p.ReceiptQuery
+    body: p.Appeal | p.Rating | p.Vote | p.HelpCall | p.ReceiptQuery | p.Withdraw
     created_ms: int
     assisted_by: str | None
     live: bool
     attempts: int
+
+
+def _pending(r: sqlite3.Row) -> Pending:
+    return Pending(
+        id=r["id"],
+        kind=r["kind"],
+        body=_BODY.decode(r["body"]),
+        created_ms=r["created_ms"],
+        assisted_by=r["assisted_by"],
+        live=bool(r["live"]),
+        attempts=r["attempts"],
+    )
 
 
 class Outbox:
@@ -41,7 +54,7 @@ class Outbox:
 
     def add(
         self,
-        body: p.Appeal | p.Rating | p.Vote | p.HelpCall,
+        body: p.Appeal | p.Rating | p.Vote | p.HelpCall | p.Withdraw,
         *,
         assisted_by: str | None,
         live: bool,
@@ -65,18 +78,12 @@ class Outbox:
             " ORDER BY created_ms, rowid LIMIT ?",
             (cutoff, limit),
         )
-        return [
-            Pending(
-                id=r["id"],
-                kind=r["kind"],
-                body=_BODY.decode(r["body"]),
-                created_ms=r["created_ms"],
-                assisted_by=r["assisted_by"],
-                live=bool(r["live"]),
-                attempts=r["attempts"],
-            )
-            for r in rows
-        ]
+        return [_pending(r) for r in rows]
+
+    def get(self, rid: str) -> Pending | None:
+        """The pending request ``rid``, or None when it is settled or unknown."""
+        rows = self.store.query("SELECT * FROM outbox WHERE id = ? AND state = 'pending'", (rid,))
+        return _pending(rows[0]) if rows else None
 
     def attempted(self, rid: str) -> None:
         """Record one publish attempt (the retry clock restarts)."""
@@ -93,9 +100,12 @@ class Outbox:
         """The hub refused it: keep it, stop replaying, and let operators see it."""
         self.store.write("UPDATE outbox SET state = 'rejected', detail = ? WHERE id = ?", (detail, rid))
 
-    def withdraw(self, rid: str) -> bool:
-        """Undo before upload: delete a request the hub has never acknowledged."""
-        return self.store.write("DELETE FROM outbox WHERE id = ? AND state = 'pending'", (rid,)) > 0
+    def discard_unsent(self, rid: str) -> bool:
+        """Undo before upload: delete a request that was never published (it left no trace)."""
+        return (
+            self.store.write("DELETE FROM outbox WHERE id = ? AND state = 'pending' AND attempts = 0", (rid,))
+            > 0
+        )
 
     def contains(self, rid: str) -> bool:
         """Whether ``rid`` still waits for the hub."""

@@ -1,9 +1,11 @@
 """Receipt codes issued by this kiosk and the last status the hub told us about them.
 
-The villager gets a 6-symbol code at once, even offline. The hub's own work-order
-receipt arrives in the Reply and is kept beside it, so a lookup by the kiosk code
-works here and is translated to the hub's receipt for the query. No personal data
-is stored here: code, request id, category, status.
+The villager gets a 6-symbol code at once, even offline, and the Appeal carries it
+(``Appeal.receipt``): the hub adopts it when it is free, so the printed code works at
+every kiosk. When it is taken, the Reply carries the code the hub assigned instead;
+it is kept beside ours, so a lookup by our code still works here (translated to the
+hub's for the query), and the receipt screen shows the hub's code if it is still up.
+No personal data is stored here: code, request id, category, status.
 """
 
 from __future__ import annotations
@@ -48,23 +50,36 @@ class Receipts:
         msg = "could not find a free receipt code"
         raise RuntimeError(msg)
 
-    def stored(self, request_id: str, hub_receipt: str | None) -> None:
-        """The hub stored the appeal (possibly under its own receipt)."""
+    def stored(self, request_id: str, hub_receipt: str | None) -> str | None:
+        """The hub stored the appeal; returns the hub's code when it is not the one we issued."""
         self.store.write(
             "UPDATE receipts SET hub_receipt = COALESCE(?, hub_receipt), status = CASE status"
             " WHEN 'pending' THEN 'received' ELSE status END, updated_ms = ? WHERE request_id = ?",
             (hub_receipt, self.store.clock(), request_id),
         )
+        rows = self.store.query("SELECT code FROM receipts WHERE request_id = ?", (request_id,))
+        if rows and hub_receipt and hub_receipt != rows[0]["code"]:
+            return hub_receipt
+        return None
 
-    def update_status(self, receipt: str, status: str, notes: str) -> bool:
-        """A status from the hub, by either code; True if it is one of ours."""
+    def update_status(self, receipt: str, status: str, notes: str, updated_ms: int = 0) -> bool:
+        """A status from the hub, by either code; True if it is one of ours and not older."""
         return (
             self.store.write(
-                "UPDATE receipts SET status = ?, status_notes = ?, updated_ms = ?"
-                " WHERE code = ? OR hub_receipt = ?",
-                (status, notes, self.store.clock(), receipt, receipt),
+                "UPDATE receipts SET status = ?, status_notes = ?, updated_ms = ?,"
+                " hub_updated_ms = MAX(hub_updated_ms, ?)"
+                " WHERE (code = ? OR hub_receipt = ?) AND hub_updated_ms <= ?",
+                (status, notes, self.store.clock(), updated_ms, receipt, receipt, updated_ms or 2**62),
             )
             > 0
+        )
+
+    def mark_withdrawn(self, request_id: str) -> None:
+        """The hub confirmed a withdrawal."""
+        self.store.write(
+            "UPDATE receipts SET status = 'withdrawn', status_notes = '', updated_ms = ?"
+            " WHERE request_id = ?",
+            (self.store.clock(), request_id),
         )
 
     def withdraw(self, request_id: str) -> None:

@@ -1,4 +1,4 @@
-"""The kiosk's one SQLite file: outbox, receipts, events, content cache, audit, meta.
+"""The kiosk's one SQLite file: outbox, receipts, events, content layers, audit, meta.
 
 Why one file: a village kiosk has one disk and one writer (the GUI thread); one
 WAL database keeps the fsync story simple. ``synchronous=FULL`` makes every
@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS receipts (
     hub_receipt TEXT,
     status TEXT NOT NULL DEFAULT 'pending',
     status_notes TEXT NOT NULL DEFAULT '',
-    updated_ms INTEGER NOT NULL
+    updated_ms INTEGER NOT NULL,
+    hub_updated_ms INTEGER NOT NULL DEFAULT 0  -- the hub's "updated" of the status we hold
 );
 CREATE TABLE IF NOT EXISTS events (
     rowid INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -44,11 +45,15 @@ CREATE TABLE IF NOT EXISTS events (
     event TEXT NOT NULL,
     attrs TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS content (
-    kind TEXT PRIMARY KEY,
+CREATE TABLE IF NOT EXISTS content_layers (
+    kind TEXT NOT NULL,             -- contract ContentKind
+    scope TEXT NOT NULL,            -- all | county | township | village
+    code TEXT NOT NULL,             -- area code ('' for all)
     version TEXT NOT NULL,
-    body TEXT NOT NULL,
-    updated_ms INTEGER NOT NULL
+    ts_ms INTEGER NOT NULL,         -- Content.ts, orders retained copies
+    body TEXT NOT NULL,             -- the validated body (JSON)
+    updated_ms INTEGER NOT NULL,
+    PRIMARY KEY (kind, scope, code)
 );
 CREATE TABLE IF NOT EXISTS audit (
     rowid INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -82,7 +87,18 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.execute("PRAGMA busy_timeout=5000")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring an older file up to SCHEMA_VERSION; the outbox and receipts are always kept."""
+        found = int(self.db.execute("PRAGMA user_version").fetchone()[0])
         self.db.executescript(_SCHEMA)
+        if 0 < found < 2:
+            # v1 cached one copy per kind from a provisional topic; content is re-sent retained.
+            self.db.execute("DROP TABLE IF EXISTS content")
+            columns = {r[1] for r in self.db.execute("PRAGMA table_info(receipts)")}
+            if "hub_updated_ms" not in columns:
+                self.db.execute("ALTER TABLE receipts ADD COLUMN hub_updated_ms INTEGER NOT NULL DEFAULT 0")
         self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def close(self) -> None:

@@ -5,6 +5,11 @@ the outbox oldest first and are re-sent with the same id every ``retry_s`` until
 Reply says ``stored``/``duplicate``. Usage events wait in their own table until
 the broker acknowledges them. While the link is down or the hub's retained STATE
 says offline, nothing is sent and everything waits, flagged historical later.
+
+Undo (``undo``): a request that never left the kiosk is deleted, leaving no trace;
+one that may have reached the hub is taken back with a ``Withdraw`` request, which
+waits in the outbox like any other and is held back until its target is
+acknowledged, so the hub never sees a withdrawal before the thing withdrawn.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from kiosk.services.store import Store, now_ms
 
 log = logging.getLogger("kiosk.sync")
 
-Submittable = p.Appeal | p.Rating | p.Vote | p.HelpCall
+Submittable = p.Appeal | p.Rating | p.Vote | p.HelpCall | p.Withdraw
 
 
 class Sync(QObject):
@@ -35,9 +40,12 @@ class Sync(QObject):
     onlineChanged = Signal()
     depthChanged = Signal()
     acknowledged = Signal(str, str)  # request id, status (stored | duplicate | rejected)
+    receiptChanged = Signal(str, str)  # request id, the hub's receipt when it differs from ours
+    withdrawn = Signal(str, bool, str)  # target request id, done, the hub's detail when refused
+    forgotten = Signal(str)  # a request is gone for good (undone unsent, or withdrawn at the hub)
     queryAnswered = Signal(str, object)  # request id, p.Reply
     receiptStatus = Signal(str, str, str)  # receipt, status, notes
-    contentPushed = Signal(str, str, object)  # kind, version, body
+    contentPushed = Signal(str, str, object)  # scope, area code, p.Content
 
     def __init__(
         self,
@@ -95,12 +103,18 @@ class Sync(QObject):
         self.flush()
         return rid
 
-    def withdraw(self, rid: str) -> bool:
-        """Undo a submission the hub has not yet acknowledged."""
-        done = self.outbox.withdraw(rid)
-        if done:
+    def undo(self, rid: str, assisted_by: str | None, reason: str = "villager") -> str:
+        """Take back our request ``rid``.
+
+        ``deleted``: it had never been sent, so it is gone without a trace. ``withdrawing``:
+        it may be at the hub, so a Withdraw is queued (see ``withdrawn`` for the answer).
+        """
+        if self.outbox.discard_unsent(rid):
             self.depthChanged.emit()
-        return done
+            self.forgotten.emit(rid)
+            return "deleted"
+        self.submit(p.Withdraw(target_id=rid, reason=reason), assisted_by)
+        return "withdrawing"
 
     def query(self, body: p.ReceiptQuery) -> str | None:
         """Ask the hub now (queries are not queued: a stale answer later is worthless)."""
@@ -124,6 +138,8 @@ class Sync(QObject):
         if self.adapter is None or not self.online or not self._retry.isActive():
             return
         for item in self.outbox.due(int(self.timeouts.retry_s * 1000)):
+            if isinstance(item.body, p.Withdraw) and self.outbox.contains(item.body.target_id):
+                continue  # never a withdrawal before the thing withdrawn
             request = p.Request(
                 ts=item.created_ms,
                 seq=self.adapter.next_seq(),
@@ -197,14 +213,26 @@ class Sync(QObject):
             self._queries.discard(reply.id)
             self.queryAnswered.emit(reply.id, reply)
             return
+        item = self.outbox.get(reply.id)
+        if item is None:
+            return  # an answer to something already settled (a replay's second reply)
         if reply.status in ("stored", "duplicate"):
-            if self.outbox.acknowledge(reply.id):
-                self.receipts.stored(reply.id, reply.receipt)
-                self.depthChanged.emit()
-                self.acknowledged.emit(reply.id, reply.status)
+            self.outbox.acknowledge(reply.id)
+            if isinstance(item.body, p.Appeal):
+                changed = self.receipts.stored(reply.id, reply.receipt)
+                if changed:
+                    self.receiptChanged.emit(reply.id, changed)
+            elif isinstance(item.body, p.Withdraw):
+                self.receipts.mark_withdrawn(item.body.target_id)
+                self.withdrawn.emit(item.body.target_id, True, "")
+                self.forgotten.emit(item.body.target_id)
+            self.depthChanged.emit()
+            self.acknowledged.emit(reply.id, reply.status)
         elif reply.status == "rejected":
             log.warning("hub rejected request %s: %s", reply.id, reply.detail)
             self.outbox.reject(reply.id, reply.detail)
+            if isinstance(item.body, p.Withdraw):
+                self.withdrawn.emit(item.body.target_id, False, reply.detail)
             self.depthChanged.emit()
             self.acknowledged.emit(reply.id, reply.status)
 
@@ -216,11 +244,11 @@ class Sync(QObject):
             receipt = str(command.args.get("receipt", ""))
             status = str(command.args.get("status", ""))
             notes = str(command.args.get("status_notes", ""))
-            if receipt and status and self.receipts.update_status(receipt, status, notes):
+            updated = command.args.get("updated", 0)
+            updated_ms = int(updated) if isinstance(updated, int | float) else 0
+            if receipt and status and self.receipts.update_status(receipt, status, notes, updated_ms):
                 self.receiptStatus.emit(receipt, status, notes)
 
-    @Slot(str, object)
-    def _on_content(self, kind: str, bundle: object) -> None:
-        version = getattr(bundle, "version", "")
-        body = getattr(bundle, "body", {})
-        self.contentPushed.emit(kind, version, body)
+    @Slot(str, str, object)
+    def _on_content(self, scope: str, code: str, content: p.Content) -> None:
+        self.contentPushed.emit(scope, code, content)

@@ -18,6 +18,10 @@ os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.*=false;qt.qml.property
 from kiosk.services import keyboard
 
 XDG = keyboard.prepare(Path(tempfile.mkdtemp(prefix="kiosk-tests-")))
+# Never start a sound server from a test (libpulse may autospawn one for a non-root user);
+# tests/kiosk/test_recording.py runs its own, privately.
+(XDG.parent / "pulse-client.conf").write_text("autospawn = no\n")
+os.environ.setdefault("PULSE_CLIENTCONFIG", str(XDG.parent / "pulse-client.conf"))
 
 import pytest  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QEvent  # noqa: E402
@@ -26,6 +30,7 @@ from PySide6.QtQuick import QQuickWindow  # noqa: E402
 
 from kiosk.app import load_ui  # noqa: E402
 from kiosk.core import Kiosk  # noqa: E402
+from kiosk.services.recorder import VoiceRecorder  # noqa: E402
 from kiosk.services.tts import RecordingSpeaker  # noqa: E402
 from kiosk.walk import demo_config, settle  # noqa: E402
 
@@ -42,6 +47,7 @@ def make_kiosk(tmp_path: Path, qapp: object) -> Iterator[KioskFactory]:
         broker: tuple[str, int] | None = None,
         tick_ms: int = 1000,
         data: Path | None = None,
+        recorder: VoiceRecorder | None = None,
         **timeouts: float,
     ) -> Kiosk:
         cfg = demo_config(
@@ -49,7 +55,9 @@ def make_kiosk(tmp_path: Path, qapp: object) -> Iterator[KioskFactory]:
         )
         if timeouts:
             cfg = cfg.model_copy(update={"timeouts": cfg.timeouts.model_copy(update=timeouts)})
-        kiosk = Kiosk(cfg, speaker=RecordingSpeaker(), online=broker is not None, tick_ms=tick_ms)
+        kiosk = Kiosk(
+            cfg, speaker=RecordingSpeaker(), recorder=recorder, online=broker is not None, tick_ms=tick_ms
+        )
         kiosk.start()
         made.append(kiosk)
         return kiosk

@@ -2,9 +2,11 @@
 
 This is a seam we own, not the real hub (hub/ is built in parallel): it speaks
 contract v1 exactly as docs/contract.md describes the hub side - stores each
-Request id once, answers ``stored``/``duplicate`` with a receipt, answers receipt
-queries with ``result``, and can push CMD ``receipt_status``. ``answering=False``
-makes it a hub that receives but never replies (to test replay).
+Request id once, adopts ``Appeal.receipt`` when it is free (else assigns its own and
+says so in the Reply), answers ``stored``/``duplicate``, applies ``Withdraw`` to this
+node's own requests, answers receipt queries with ``result = {receipt, status,
+status_notes, updated}``, pushes CMD ``receipt_status`` and publishes retained
+Content. ``answering=False`` makes it a hub that receives but never replies.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from contract import payloads as p
 from contract.codec import decode, encode
-from contract.topics import NodeKind, Verb, node_topic
+from contract.topics import NodeKind, Verb, content_topic, node_topic
 
 
 @dataclass
@@ -32,6 +34,10 @@ class HubStub:
     messages: list[tuple[str, Any]] = field(default_factory=list)
     stored: dict[str, str] = field(default_factory=dict)  # request id -> receipt
     status: dict[str, str] = field(default_factory=dict)  # receipt -> status
+    taken: set[str] = field(default_factory=set)  # receipt codes already in use at the "hub"
+    withdrawn: set[str] = field(default_factory=set)  # request ids withdrawn
+    refuse_withdraw: str = ""  # when set, every Withdraw is rejected with this detail
+    adopt: bool = True  # False: every kiosk code counts as taken, the hub assigns its own
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -65,17 +71,33 @@ class HubStub:
         now = int(time.time() * 1000)
         if isinstance(req.body, p.ReceiptQuery):
             status = self.status.get(req.body.receipt)
-            reply = p.Reply(
-                ts=now,
-                id=req.id,
-                status="result",
-                result={"status": status, "status_notes": ""} if status else {},
+            result: dict[str, str | int | float | bool | None] = (
+                {"receipt": req.body.receipt, "status": status, "status_notes": "", "updated": now}
+                if status
+                else {}
             )
+            reply = p.Reply(ts=now, id=req.id, status="result", result=result)
+        elif isinstance(req.body, p.Withdraw):
+            with self._lock:
+                known = req.body.target_id in self.stored
+                if known and not self.refuse_withdraw:
+                    self.withdrawn.add(req.body.target_id)
+                    self.status[self.stored[req.body.target_id]] = "withdrawn"
+            if known and not self.refuse_withdraw:
+                reply = p.Reply(ts=now, id=req.id, status="stored")
+            else:
+                detail = self.refuse_withdraw or "unknown request"
+                reply = p.Reply(ts=now, id=req.id, status="rejected", detail=detail)
         else:
             with self._lock:
                 dup = req.id in self.stored
                 if not dup:
-                    receipt = f"BZ{next(self._numbers):05d}"
+                    wanted = req.body.receipt if isinstance(req.body, p.Appeal) else None
+                    if wanted and self.adopt and wanted not in self.taken:
+                        receipt = wanted
+                    else:
+                        receipt = f"BZ{next(self._numbers):05d}"
+                    self.taken.add(receipt)
                     self.stored[req.id] = receipt
                     self.status[receipt] = "received"
                 receipt = self.stored[req.id]
@@ -85,10 +107,11 @@ class HubStub:
     def set_status(self, node: str, receipt: str, status: str, notes: str = "") -> None:
         """A handler changed a work order: update and push CMD receipt_status."""
         self.status[receipt] = status
+        now = int(time.time() * 1000)
         cmd = p.Command(
-            ts=int(time.time() * 1000),
+            ts=now,
             command="receipt_status",
-            args={"receipt": receipt, "status": status, "status_notes": notes},
+            args={"receipt": receipt, "status": status, "status_notes": notes, "updated": now},
         )
         self._client.publish(node_topic(NodeKind.KIOSK, node, Verb.CMD), encode(cmd), qos=1)
 
@@ -100,6 +123,28 @@ class HubStub:
             qos=1,
             retain=True,
         )
+
+    def publish_content(
+        self,
+        kind: str,
+        version: str,
+        body: dict[str, Any],
+        scope: str = "all",
+        code: str | None = None,
+        *,
+        withdrawn: bool = False,
+        ts: int | None = None,
+    ) -> None:
+        """Retained Content on ``content_topic(kind, scope, code)``."""
+        message = p.Content(
+            ts=ts or int(time.time() * 1000),
+            version=version,
+            kind=kind,  # type: ignore[arg-type]
+            body=body,
+            withdrawn=withdrawn,
+        )
+        info = self._client.publish(content_topic(kind, scope, code), encode(message), qos=1, retain=True)
+        info.wait_for_publish(timeout=5)
 
     def of(self, verb: str) -> list[Any]:
         with self._lock:

@@ -7,7 +7,7 @@ from PySide6.QtQml import QQmlEngine, QQmlExpression
 from PySide6.QtQuick import QQuickItem, QQuickWindow
 from pytestqt.qtbot import QtBot
 
-from kiosk.walk import find
+from kiosk.walk import find, items
 
 
 def item(window: QQuickWindow, name: str) -> QQuickItem:
@@ -39,6 +39,36 @@ def type_pinyin(qtbot: QtBot, window: QQuickWindow, letters: str) -> None:
     for ch in letters:
         qml(window, f"InputContext.inputEngine.virtualKeyClick(Qt.Key_{ch.upper()}, '{ch}', 0)")
         qtbot.wait(5)
+
+
+def key(window: QQuickWindow, label: str) -> QQuickItem:
+    """The visible key (or candidate) of the kiosk keyboard showing ``label``."""
+    for face in items(window):
+        if face.metaObject().indexOfProperty("isKey") < 0 or not face.isVisible():
+            continue
+        for child in items_under(face):
+            if child.inherits("QQuickText") and child.property("text") == label:
+                return face
+    msg = f"no key {label!r} on the keyboard"
+    raise AssertionError(msg)
+
+
+def items_under(root: QQuickItem) -> list[QQuickItem]:
+    out, todo = [], [root]
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        todo.extend(node.childItems())
+    return out
+
+
+def press_keys(qtbot: QtBot, window: QQuickWindow, labels: list[str]) -> None:
+    """Tap keys of the on-screen keyboard with the mouse, one after another."""
+    for label in labels:
+        face = key(window, label)
+        centre = face.mapToScene(QPointF(face.width() / 2, face.height() / 2)).toPoint()
+        qtbot.mouseClick(window, Qt.MouseButton.LeftButton, pos=centre)
+        qtbot.wait(30)
 
 
 def candidates(window: QQuickWindow, n: int = 5) -> list[str]:

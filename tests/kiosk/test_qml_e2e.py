@@ -14,9 +14,10 @@ from pytestqt.qtbot import QtBot
 
 from contract import payloads as p
 from kiosk.core import Kiosk
+from kiosk.walk import orient
 from tests.kiosk.conftest import KioskFactory, Ui
 from tests.kiosk.hubstub import HubStub
-from tests.kiosk.qmldrive import candidates, item, pick, tap, type_pinyin
+from tests.kiosk.qmldrive import candidates, item, key, pick, press_keys, tap, type_pinyin
 from tests.support.services import Mosquitto
 
 MakeUi = Callable[[Kiosk], Ui]
@@ -42,10 +43,13 @@ def test_file_an_appeal_in_pinyin_get_a_receipt_and_see_the_hub_change_it(
     tap(qtbot, w, "village_bz-t01-v01")
     tap(qtbot, w, "appealText")
     qtbot.waitUntil(lambda: bool(item(w, "inputPanel").property("active")), timeout=3000)
-    type_pinyin(qtbot, w, "ludeng")
-    pick(qtbot, w, "路灯")
-    type_pinyin(qtbot, w, "huaile")
-    pick(qtbot, w, "坏了")
+    # Real taps on the kiosk's large keys and on the candidate bar.
+    press_keys(qtbot, w, list("ludeng"))
+    qtbot.waitUntil(lambda: "路灯" in candidates(w, 8), timeout=2000)
+    press_keys(qtbot, w, ["路灯"])
+    press_keys(qtbot, w, list("huaile"))
+    qtbot.waitUntil(lambda: "坏了" in candidates(w, 8), timeout=2000)
+    press_keys(qtbot, w, ["坏了"])
     qtbot.waitUntil(lambda: k.appeal.text == "路灯坏了", timeout=2000)
     tap(qtbot, w, "btnTextNext")
     qtbot.waitUntil(lambda: k.appeal.step == "phone" and item(w, "btnSkipPhone").isVisible(), timeout=2000)
@@ -153,3 +157,28 @@ def _all_texts(w: object) -> list:  # type: ignore[type-arg]
     from kiosk.walk import items
 
     return [i for i in items(w) if i.metaObject().indexOfProperty("text") >= 0]  # type: ignore[arg-type]
+
+
+def test_portrait_large_key_layout_types_pinyin_and_digits(
+    make_kiosk: KioskFactory, make_ui: MakeUi, qtbot: QtBot
+) -> None:
+    k = make_kiosk()
+    w = make_ui(k).window
+    orient(w, "portrait")
+    k.elder.setOn(True)
+    tap(qtbot, w, "tile_appeal")
+    tap(qtbot, w, "cat_water")
+    tap(qtbot, w, "village_bz-t01-v01")
+    tap(qtbot, w, "appealText")
+    qtbot.waitUntil(lambda: bool(item(w, "inputPanel").property("active")), timeout=3000)
+    a = key(w, "a")
+    assert a.width() >= 150, "portrait elder keys are about 150 px square"
+    assert a.height() >= 150
+    press_keys(qtbot, w, list("shui"))
+    qtbot.waitUntil(lambda: "水" in candidates(w, 8), timeout=5000)
+    press_keys(qtbot, w, ["水", "符号"])
+    qtbot.waitUntil(lambda: key(w, "1").isVisible(), timeout=5000)
+    press_keys(qtbot, w, ["3", "拼音"])
+    qtbot.waitUntil(lambda: k.appeal.text == "水3", timeout=5000)
+    press_keys(qtbot, w, ["删除"])
+    qtbot.waitUntil(lambda: k.appeal.text == "水", timeout=5000)

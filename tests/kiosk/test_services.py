@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from contract import payloads as p
 from contract.configfile import ConfigError
 from cunlink.validate import main as validate_main
 from kiosk.config import load, validate_config_file
 from kiosk.services import keyboard
-from kiosk.services.content import ContentStore
 from kiosk.services.ids import CROCKFORD, normalise_code, qr_payload, receipt_code
+from kiosk.services.outbox import Outbox
+from kiosk.services.recorder import ScriptedRecorder
 from kiosk.services.store import Store
 from kiosk.services.watchdog import Watchdog, notify
 from kiosk.simulate import Villagers
@@ -63,16 +65,6 @@ def test_store_is_wal_and_fully_synchronous(tmp_path: Path) -> None:
     store.close()
 
 
-def test_content_cache_takes_only_newer_pushes(tmp_path: Path) -> None:
-    store = Store(tmp_path / "k.db")
-    content = ContentStore(store)
-    assert content.get("categories")["items"][0]["id"] == "roads"
-    assert not content.offer("notices", "2025.9", {"version": "2025.9", "items": []})
-    assert content.offer("notices", "2026.10", {"version": "2026.10", "items": []})
-    assert ContentStore(store).get("notices")["items"] == []  # survives a restart
-    store.close()
-
-
 def test_codes_are_unambiguous_and_the_qr_holds_only_the_code() -> None:
     code = receipt_code()
     assert len(code) == 6
@@ -101,11 +93,48 @@ def test_keyboard_blocker_stays_in_place(tmp_path: Path) -> None:
 
 
 def test_simulated_villagers_drive_the_models(make_kiosk: KioskFactory, qtbot: QtBot) -> None:
-    k = make_kiosk()
+    k = make_kiosk(recorder=ScriptedRecorder())
     done: list[bool] = []
-    sim = Villagers(k, sessions=3, think_ms=1, seed=7, on_done=lambda: done.append(True))
+    sim = Villagers(k, sessions=10, think_ms=1, seed=7, on_done=lambda: done.append(True))
     sim.start()
-    qtbot.waitUntil(lambda: bool(done), timeout=10000)
-    assert sim.done_sessions == 3
-    assert k.sessions_total == 3
-    assert len(k.store.query("SELECT * FROM events")) == 3
+    qtbot.waitUntil(lambda: bool(done), timeout=20000)
+    assert sim.done_sessions == 10
+    assert k.sessions_total == 10
+    assert len(k.store.query("SELECT * FROM events")) == 10
+    appeals = [x.body for x in Outbox(k.store).due(0) if isinstance(x.body, p.Appeal)]
+    assert any(a.voice_ref for a in appeals), "some villagers speak instead of typing"
+    assert any(a.text for a in appeals)
+    assert len(k.voice_files.pending()) == sum(1 for a in appeals if a.voice_ref)
+
+
+def test_a_v1_store_is_migrated_keeping_outbox_and_receipts(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "k.db"
+    db = sqlite3.connect(path)
+    db.executescript(
+        """
+        CREATE TABLE outbox (id TEXT PRIMARY KEY, kind TEXT NOT NULL, body BLOB NOT NULL,
+            created_ms INTEGER NOT NULL, assisted_by TEXT, live INTEGER NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
+            last_attempt_ms INTEGER, detail TEXT NOT NULL DEFAULT '');
+        CREATE TABLE receipts (code TEXT PRIMARY KEY, request_id TEXT NOT NULL UNIQUE,
+            category TEXT NOT NULL, created_ms INTEGER NOT NULL, hub_receipt TEXT,
+            status TEXT NOT NULL DEFAULT 'pending', status_notes TEXT NOT NULL DEFAULT '',
+            updated_ms INTEGER NOT NULL);
+        CREATE TABLE content (kind TEXT PRIMARY KEY, version TEXT NOT NULL, body TEXT NOT NULL,
+            updated_ms INTEGER NOT NULL);
+        INSERT INTO outbox(id, kind, body, created_ms, live) VALUES ('R1', 'help_call',
+            '{"type":"help_call","village":"v1"}', 1, 1);
+        INSERT INTO receipts(code, request_id, category, created_ms, updated_ms)
+            VALUES ('K7Q3M0', 'R1', 'x', 1, 1);
+        PRAGMA user_version=1;
+        """
+    )
+    db.close()
+    store = Store(path)
+    assert store.query("PRAGMA user_version")[0][0] == 2
+    assert store.query("SELECT name FROM sqlite_master WHERE name = 'content'") == []
+    assert store.query("SELECT id FROM outbox")[0]["id"] == "R1"
+    assert store.query("SELECT hub_updated_ms FROM receipts")[0]["hub_updated_ms"] == 0
+    store.close()

@@ -12,6 +12,8 @@ Item {
     Connections {
         target: appeal
         function onChanged() { if (appeal.step !== "text") { Qt.inputMethod.hide(); field.focus = false } }
+        // No microphone (or the recording failed): straight to the keyboard.
+        function onTypingRequested() { field.forceActiveFocus(); Qt.inputMethod.show() }
     }
 
     // Step 1: what kind of matter.
@@ -59,16 +61,20 @@ Item {
         KButton { objectName: "btnStepBack"; label: "上一步"; fill: "slate"; onClicked: appeal.stepBack() }
     }
 
-    // Step 3: the words, typed with the Pinyin keyboard; the field and buttons sit side by side
-    // so that they stay above the keyboard.
-    RowLayout {
+    // Step 3: the words, typed with the Pinyin keyboard. Landscape: field and buttons side by
+    // side so that they stay above the keyboard; portrait: buttons under the field.
+    GridLayout {
         visible: appeal.step === "text"
         anchors.fill: parent
-        spacing: theme.gapPx
+        columns: theme.portrait ? 1 : 2
+        rowSpacing: theme.gapPx; columnSpacing: theme.gapPx
         ColumnLayout {
             Layout.fillWidth: true; Layout.fillHeight: true
             spacing: theme.gapPx / 2
-            KText { text: appeal.error !== "" ? appeal.error : "请写一写是什么事（" + appeal.categoryLabel + "）"
+            KText { objectName: "appealTextPrompt"
+                    text: appeal.error !== "" ? appeal.error
+                          : appeal.voiceLabel !== "" ? "已录好" + appeal.voiceLabel + "，也可以再写几个字（" + appeal.categoryLabel + "）"
+                          : "请写一写是什么事（" + appeal.categoryLabel + "）"
                     role: "small"; wrapMode: Text.NoWrap; elide: Text.ElideRight; Layout.fillWidth: true
                     color: appeal.error !== "" ? theme.color.red : theme.color.ink }
             Rectangle {
@@ -98,20 +104,62 @@ Item {
                       enabledLook: appeal.canContinue; onClicked: { Qt.inputMethod.commit(); Qt.inputMethod.hide(); appeal.toPhone() } }
             KButton { objectName: "btnStepBack2"; label: "上一步"; fill: "slate"; Layout.fillWidth: true
                       onClicked: appeal.stepBack() }
+            KButton { objectName: "btnUseVoice"; label: "说话代替打字"; fill: "purple"; Layout.fillWidth: true
+                      onClicked: { Qt.inputMethod.commit(); appeal.useVoice() } }
+        }
+    }
+
+    // Step 3b: a voice note instead of typing: big record / stop / play buttons, a big clock.
+    ColumnLayout {
+        visible: appeal.step === "voice"
+        anchors.fill: parent
+        spacing: theme.gapPx
+        KText { objectName: "voiceMessage"; Layout.fillWidth: true
+                text: voiceNote.message !== "" ? voiceNote.message
+                      : appeal.error !== "" ? appeal.error
+                      : "请点“开始录音”，对着话筒说是什么事（" + appeal.categoryLabel + "），说完点“停止”。" }
+        KText { objectName: "voiceClock"; role: "title"; font.pixelSize: theme.titlePx * 1.5; lineHeight: 1.1
+                wrapMode: Text.NoWrap
+                color: voiceNote.state === "recording" ? theme.color.red : theme.color.ink
+                text: (voiceNote.state === "recording" ? "● 正在录音  " : voiceNote.state === "playing" ? "正在播放  " : "") + voiceNote.clock }
+        GridLayout {
+            Layout.fillWidth: true
+            columns: theme.portrait ? 1 : 3
+            rowSpacing: theme.gapPx; columnSpacing: theme.gapPx
+            KButton { objectName: "btnRecord"; label: voiceNote.hasNote ? "重新录" : "开始录音"; fill: "red"
+                      Layout.fillWidth: true; Layout.preferredHeight: theme.targetPx * 1.5
+                      visible: voiceNote.state !== "recording"; onClicked: voiceNote.record() }
+            KButton { objectName: "btnStopRecording"; label: "停止"; fill: "brown"
+                      Layout.fillWidth: true; Layout.preferredHeight: theme.targetPx * 1.5
+                      visible: voiceNote.state === "recording" || voiceNote.state === "playing"
+                      onClicked: voiceNote.stop() }
+            KButton { objectName: "btnPlay"; label: "播放"; fill: "teal"
+                      Layout.fillWidth: true; Layout.preferredHeight: theme.targetPx * 1.5
+                      visible: voiceNote.state === "recorded"; onClicked: voiceNote.play() }
+        }
+        Item { Layout.fillHeight: true }
+        RowLayout {
+            spacing: theme.gapPx
+            KButton { objectName: "btnVoiceNext"; label: "下一步"; fill: "green"; enabledLook: voiceNote.hasNote
+                      onClicked: appeal.voiceNext() }
+            KButton { objectName: "btnUseKeyboard"; label: "改用键盘写"; fill: "blue"; onClicked: appeal.useKeyboard() }
         }
     }
 
     // Step 4: optional phone, on a digit keypad (the number is masked once complete).
-    RowLayout {
+    GridLayout {
         visible: appeal.step === "phone"
         anchors.fill: parent
-        spacing: theme.marginPx
+        columns: theme.portrait ? 1 : 2
+        rowSpacing: theme.marginPx; columnSpacing: theme.marginPx
         Keypad {
             Layout.alignment: Qt.AlignTop
+            Layout.row: theme.portrait ? 1 : 0; Layout.column: 0
             onDigit: (d) => appeal.pressDigit(d)
             onErase: appeal.erasePhone()
         }
         ColumnLayout {
+            Layout.row: 0; Layout.column: theme.portrait ? 0 : 1
             Layout.fillWidth: true; Layout.alignment: Qt.AlignTop
             spacing: theme.gapPx
             KText { Layout.fillWidth: true; text: appeal.error !== "" ? appeal.error : "要回电话的话，请留手机号（可以不留）"
@@ -134,7 +182,10 @@ Item {
                 spacing: 0
                 KText { Layout.fillWidth: true; text: "类别：" + appeal.categoryLabel + "　村：" + appeal.villageLabel }
                 KText { Layout.fillWidth: true; text: "电话：" + appeal.phoneMasked }
+                KText { objectName: "confirmVoice"; Layout.fillWidth: true; visible: appeal.voiceLabel !== ""
+                        text: appeal.voiceLabel }
                 KText { objectName: "confirmText"; Layout.fillWidth: true; Layout.fillHeight: true
+                        visible: appeal.text !== "" || appeal.voiceLabel === ""
                         text: "内容：" + appeal.text; elide: Text.ElideRight; verticalAlignment: Text.AlignTop }
             }
         }

@@ -7,9 +7,11 @@ ColumnLayout {
     objectName: "ratingScreen"
     spacing: theme.gapPx
     KText { Layout.fillWidth: true; text: rating.message !== "" ? rating.message : "您对本站的服务满意吗？请点一个表情。" }
-    RowLayout {
+    // Landscape: five faces side by side. Portrait: five rows, face left and word right.
+    GridLayout {
         Layout.fillWidth: true; Layout.fillHeight: true
-        spacing: theme.gapPx
+        columns: theme.portrait ? 1 : 5
+        rowSpacing: theme.gapPx; columnSpacing: theme.gapPx
         Repeater {
             model: rating.faces
             Rectangle {
@@ -22,10 +24,15 @@ ColumnLayout {
                 border.color: theme.color.ink
                 Accessible.role: Accessible.Button
                 Accessible.name: modelData.label
-                ColumnLayout {
+                GridLayout {
                     anchors { fill: parent; margins: theme.gapPx / 2 }
-                    Face { Layout.fillWidth: true; Layout.fillHeight: true; score: modelData.score; ink: "white" }
-                    KText { Layout.alignment: Qt.AlignHCenter; text: modelData.label; role: "label"
+                    columns: theme.portrait ? 2 : 1
+                    columnSpacing: theme.gapPx
+                    Face { Layout.fillWidth: !theme.portrait; Layout.fillHeight: true
+                           Layout.preferredWidth: theme.portrait ? height : -1; score: modelData.score; ink: "white" }
+                    KText { Layout.alignment: theme.portrait ? Qt.AlignVCenter : Qt.AlignHCenter
+                            Layout.fillWidth: theme.portrait
+                            text: modelData.label; role: "label"
                             color: theme.color.onFill; wrapMode: Text.NoWrap; lineHeight: 1.0 }
                 }
                 MouseArea { anchors.fill: parent; onClicked: rating.choose(modelData.score) }

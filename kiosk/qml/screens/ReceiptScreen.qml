@@ -3,9 +3,10 @@ import QtQuick
 import QtQuick.Layouts
 import "../components"
 
-RowLayout {
+GridLayout {
     objectName: "receiptScreen"
-    spacing: theme.marginPx
+    columns: theme.portrait ? 1 : 2
+    rowSpacing: theme.marginPx; columnSpacing: theme.marginPx
     Card {
         Layout.fillWidth: true; Layout.fillHeight: true
         ColumnLayout {
@@ -15,6 +16,8 @@ RowLayout {
             KText { Layout.fillWidth: true; text: "查询码（请记下来）：" }
             KText { objectName: "receiptCode"; role: "title"; font.pixelSize: theme.titlePx * 1.5
                     font.letterSpacing: 8; text: receipt.code; lineHeight: 1.1 }
+            KText { objectName: "receiptCodeNote"; Layout.fillWidth: true; text: receipt.codeNote
+                    visible: receipt.codeNote !== ""; color: theme.color.red; font.bold: true }
             KText { objectName: "receiptState"; Layout.fillWidth: true; text: receipt.stateText }
             Item { Layout.fillHeight: true }
             RowLayout {
@@ -26,14 +29,14 @@ RowLayout {
         }
     }
     Rectangle {
-        Layout.alignment: Qt.AlignTop
-        width: qr.width + 32; height: qr.height + 32
+        Layout.alignment: theme.portrait ? Qt.AlignHCenter : Qt.AlignTop
+        Layout.preferredWidth: qr.width + 32; Layout.preferredHeight: qr.height + 32
         color: "white"
         Image {
             id: qr
             objectName: "receiptQr"
             anchors.centerIn: parent
-            width: Math.min(420, parent.parent.height - 32); height: width
+            width: 420; height: width
             source: receipt.qr
             smooth: false
         }

@@ -3,9 +3,10 @@ import QtQuick
 import QtQuick.Layouts
 import "../components"
 
-RowLayout {
+GridLayout {
     objectName: "weatherScreen"
-    spacing: theme.marginPx
+    columns: theme.portrait ? 1 : 2
+    rowSpacing: theme.marginPx; columnSpacing: theme.marginPx
     Card {
         Layout.fillWidth: true; Layout.fillHeight: true
         ColumnLayout {
