@@ -15,7 +15,7 @@ from aiohttp import web
 from prometheus_client.process_collector import ProcessCollector
 
 from contract.fleet import load_fleet
-from hub import __version__, keys
+from hub import __version__, keys, parts
 from hub.api import fleet as fleet_api
 from hub.api.auth import TokenAuth
 from hub.api.errors import json_errors
@@ -27,9 +27,11 @@ from hub.ingest.dispatch import Dispatcher
 from hub.ingest.handoff import Handoff
 from hub.ingest.mqtt import MqttLink
 from hub.metrics.exposition import Renderer
+from hub.rollouts import wiring as rollouts
 from hub.routes import setup_routes
 from hub.state import FleetState
 from hub.stats import Stats
+from hub.workorders import wiring as workorders
 
 
 def create_app(config: HubConfig, *, clock: Clock = wall_clock, with_mqtt: bool = True) -> web.Application:
@@ -37,7 +39,13 @@ def create_app(config: HubConfig, *, clock: Clock = wall_clock, with_mqtt: bool 
     app = web.Application(middlewares=[json_errors])
     stats = Stats(started=clock())
     stats.mqtt_enabled = with_mqtt
-    state = FleetState(stats, max_series=config.metrics.max_series, hub_id=config.hub_id or "")
+    state = FleetState(
+        stats,
+        max_series=config.metrics.max_series,
+        hub_id=config.hub_id or "",
+        reorder_timeout=config.mqtt.reorder_timeout,
+        restore_grace=config.mqtt.restore_grace,
+    )
     commands = Commands(DiscardPublisher(), stats, rebirth_min_interval=config.mqtt.rebirth_min_interval)
     app[keys.CONFIG] = config
     # Loaded once at start: a broken fleet file must stop the hub with its error, not later.
@@ -48,11 +56,17 @@ def create_app(config: HubConfig, *, clock: Clock = wall_clock, with_mqtt: bool 
     app[keys.STATE] = state
     app[keys.COMMANDS] = commands
     app[keys.DISPATCHER] = Dispatcher(state, stats, commands)
+    # Work orders, ratings, surveys, content, console and Open311 (hub/workorders/wiring.py).
+    workorders_metrics = [c for c in (workorders.install(app),) if c is not None]
     # registry=None: the collector is chained into our own exposition, not a global registry.
-    app[keys.RENDERER] = Renderer(extra=(ProcessCollector(registry=None),))
+    app[keys.RENDERER] = Renderer(extra=(ProcessCollector(registry=None), *workorders_metrics))
     setup_routes(app)
     api = app[keys.API] = Api(version=__version__)
     fleet_api.register(api)
+    # Inventory, alarms and coverage: their context starts before the MQTT one (restore first).
+    parts.install(app, api)
+    workorders.register_api(app, api)
+    rollouts.install(app, api)
     # Mount last: every module above has declared its operations by now.
     api.mount(app, TokenAuth((t.name, t.token.get_secret_value(), t.role) for t in config.api.tokens))
     if with_mqtt:

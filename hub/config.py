@@ -14,6 +14,8 @@ import pydantic
 from pydantic import Field, model_validator
 
 from contract.configfile import ConfigError, ConfigModel, Secret, dump_masked, load_config
+from hub.rollouts.settings import RolloutsConfig
+from hub.workorders.settings import WorkOrdersConfig
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 #: MQTT client ids go into broker logs and ACL patterns (%c), so keep them to a safe alphabet.
@@ -59,6 +61,26 @@ class MqttConfig(ConfigModel):
         le=10_000_000,
         description="Most received messages waiting for the ingest loop; beyond it messages are "
         "dropped and counted (reason `overflow`).",
+    )
+    reorder_timeout: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description="Seconds to wait for the missing messages of a seq gap (they may only be late) "
+        "before counting them lost and asking the node to rebirth (Sparkplug's Reorder Timeout).",
+    )
+    restore_grace: float = Field(
+        default=60.0,
+        ge=1,
+        le=3600,
+        description="After a restart, seconds a node that was online may take to re-birth before it "
+        "counts as offline; until then it is `unknown`, not down.",
+    )
+    silent_after: float = Field(
+        default=120.0,
+        ge=1,
+        le=86400,
+        description="Seconds without any message while connected after which cl_hub_mqtt_silent is 1.",
     )
 
     @model_validator(mode="after")
@@ -143,6 +165,13 @@ class HubConfig(ConfigModel):
     http: HttpConfig = Field(default_factory=HttpConfig, description="HTTP server.")
     metrics: MetricsConfig = Field(default_factory=MetricsConfig, description="Exposition guards.")
     api: ApiConfig = Field(default_factory=ApiConfig, description="REST API tokens.")
+    workorders: WorkOrdersConfig = Field(
+        default_factory=WorkOrdersConfig,
+        description="Work orders, ratings, surveys, kiosk content, the handler console and Open311.",
+    )
+    rollouts: RolloutsConfig = Field(
+        default_factory=RolloutsConfig, description="Software rollouts with Ansible (off by default)."
+    )
     fleet: Path | None = Field(
         default=None,
         description="The fleet inventory file (`cunlink fleet generate` writes one): areas, sites, "

@@ -19,6 +19,58 @@ from hub.stats import StatsView
 
 #: Labels of cl_device_info taken from BIRTH labels (device first, then its node).
 PLACE_LABELS: tuple[str, ...] = ("county", "township", "village", "site")
+#: Session states of nodes and devices; ``unknown`` is restored after a restart, not re-born yet.
+STATES: tuple[str, ...] = ("online", "offline", "unknown")
+
+
+class Transition(NamedTuple):
+    """A change of a node's or device's state, as the inventory and alarms hear of it."""
+
+    ts: float
+    entity: str
+    """``node`` or ``device``."""
+    id: str
+    kind: str
+    """Node kind (``agent``, ``kiosk``) or device kind (``gnb``...)."""
+    node: str
+    """The node id (the device's owner, or the node itself)."""
+    state: str
+    """``online``, ``offline`` or ``removed``."""
+    previous: str
+    """``new``, ``online``, ``offline`` or ``unknown``."""
+    reason: str
+
+
+class NodeRecord(NamedTuple):
+    """A node as the inventory stores it (``online``: last known to be up)."""
+
+    kind: str
+    id: str
+    online: bool
+    bd_seq: int
+    version: str
+    labels: dict[str, str]
+    first_seen: float
+    last_seen: float
+    born: float
+    died: float | None
+    devices: tuple[str, ...]
+
+
+class DeviceRecord(NamedTuple):
+    """A device as the inventory stores it."""
+
+    id: str
+    node_kind: str
+    node: str
+    kind: str
+    online: bool
+    labels: dict[str, str]
+    first_seen: float
+    last_seen: float
+    born: float
+    died: float | None
+    death_reason: str | None
 
 
 class NodeView(NamedTuple):
@@ -37,6 +89,14 @@ class NodeView(NamedTuple):
     died: float | None
     seq_gaps: int
     devices: int
+    pending: bool = False
+    """Restored after a hub restart and not re-born yet: neither online nor offline."""
+    first_seen: float = 0.0
+
+    @property
+    def state(self) -> str:
+        """``online``, ``offline`` or ``unknown`` (pending)."""
+        return "online" if self.online else "unknown" if self.pending else "offline"
 
 
 class DeviceView(NamedTuple):
@@ -54,6 +114,13 @@ class DeviceView(NamedTuple):
     last_seen: float
     died: float | None
     death_reason: str | None
+    pending: bool = False
+    first_seen: float = 0.0
+
+    @property
+    def state(self) -> str:
+        """``online``, ``offline`` or ``unknown`` (pending)."""
+        return "online" if self.online else "unknown" if self.pending else "offline"
 
     def place(self, node_labels: Mapping[str, str]) -> tuple[str, ...]:
         """Values of :data:`PLACE_LABELS`; a device without a label inherits its node's."""
@@ -76,13 +143,15 @@ class Snapshot:
         return {(n.kind, n.id): n.labels for n in self.nodes}
 
     def node_counts(self) -> dict[tuple[str, str], int]:
-        """Number of nodes by (kind, "online"|"offline"), every combination present."""
-        counts = {(k.value, s): 0 for k in NodeKind for s in ("online", "offline")}
+        """Number of nodes by (kind, state), every combination present."""
+        counts = {(k.value, s): 0 for k in NodeKind for s in STATES}
         for node in self.nodes:
-            counts[(node.kind.value, "online" if node.online else "offline")] += 1
+            counts[(node.kind.value, node.state)] += 1
         return counts
 
     def device_counts(self) -> dict[str, int]:
-        """Number of devices by "online"|"offline"."""
-        online = sum(1 for d in self.devices if d.online)
-        return {"online": online, "offline": len(self.devices) - online}
+        """Number of devices by state (``online``, ``offline``, ``unknown``)."""
+        counts = dict.fromkeys(STATES, 0)
+        for device in self.devices:
+            counts[device.state] += 1
+        return counts

@@ -6,33 +6,43 @@ Rules, and why:
 
 - Only a DEATH makes values stale; silence means unchanged (no TTL guessing).
 - A node DEATH counts only if its bdSeq equals the current BIRTH's: a Will from an older
-  connection can arrive after the new BIRTH and must not kill the fresh session.
+  connection can arrive after the new BIRTH and must not kill the fresh session. A device
+  DEATH that arrives late (its seq was missing) and is older than the device's BIRTH is
+  ignored for the same reason.
 - A node DEATH takes all of the node's devices offline; a device DEATH takes one.
 - A node BIRTH with a new bdSeq starts a new session, so the old session's devices are
   offline until they are born again; a rebirth (same bdSeq) keeps them.
 - DATA, device BIRTH and device DEATH need a live node session. Without one the hub has
   no metric definitions to type the values by, so it rejects them and asks for a rebirth.
+- A seq gap opens a reorder window (:mod:`hub.ingest.reorder`); only numbers still missing
+  when it expires count as lost and make the hub ask for a rebirth. A late DATA that is
+  older than what was applied is counted (``late``) but never rolls values back.
 - Historical (replayed) messages are counted but never touch live values.
 - Device ids are taken as fleet-wide unique: a device BIRTH from another node moves the
-  device there (targets get re-homed between agents), and the old owner can no longer
-  speak for it.
+  device there, and the old owner can no longer speak for it.
+- After a hub restart the inventory restores what was online as *unknown* (``pending``),
+  not offline: a node that simply has not re-born yet is no outage. Only a DEATH, or no
+  BIRTH within the restore grace, turns it offline. That is what keeps a restart free of
+  spurious offline transitions.
 
-All methods run on the event loop thread; :meth:`FleetState.snapshot` is the only way out.
+All methods run on the event loop thread; :meth:`FleetState.snapshot` is the only way
+out for threads, and every change of online state is told to ``listeners``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from contract import payloads as p
-from contract.session import SeqTracker
 from contract.topics import NodeKind, Topic
 from hub import series
+from hub.ingest.reorder import Arrival, SeqWindow
 from hub.ratelimit import RateLimiter
-from hub.series import SeriesDef, SeriesKey
-from hub.snapshot import DeviceView, NodeView, Snapshot
+from hub.series import SeriesDef
+from hub.snapshot import DeviceRecord, DeviceView, NodeRecord, NodeView, Snapshot, Transition
+from hub.state_owner import Owner
 from hub.stats import Stats, StatsView
 
 log = logging.getLogger(__name__)
@@ -45,59 +55,63 @@ class Outcome:
     """What became of one decoded message."""
 
     status: str
-    """``ok``, ``rejected`` or ``historical`` (the status label of cl_hub_messages_total)."""
+    """``ok``, ``rejected``, ``historical`` or ``late`` (the status label of cl_hub_messages_total)."""
     reason: str | None = None
     rebirth: bool = False
-    """The node's stream is broken (a seq gap, or no session): ask it to rebirth."""
+    """The node's stream is broken (messages lost, or no session): ask it to rebirth."""
 
 
 OK = Outcome("ok")
 HISTORICAL = Outcome("historical")
+LATE = Outcome("late")
 
 
 @dataclass(slots=True)
-class _Owner:
-    """What nodes and devices share: declared metrics and their latest values."""
-
-    defs: Mapping[str, SeriesDef] = field(default_factory=dict)
-    values: Mapping[SeriesKey, float] = field(default_factory=dict)
-    labels: Mapping[str, str] = field(default_factory=dict)
-    online: bool = False
-    born: float = 0.0
-    last_seen: float = 0.0
-    died: float | None = None
-
-
-@dataclass(slots=True)
-class _Node(_Owner):
+class _Node(Owner):
     kind: NodeKind = NodeKind.AGENT
     id: str = ""
     bd_seq: int = 0
     version: str = ""
-    seq: SeqTracker = field(default_factory=SeqTracker)
+    seq: SeqWindow = field(default_factory=lambda: SeqWindow(0.0))
     seq_gaps: int = 0
     devices: set[str] = field(default_factory=set)
 
 
 @dataclass(slots=True)
-class _Device(_Owner):
+class _Device(Owner):
     id: str = ""
     node: NodeKey = (NodeKind.AGENT, "")
     kind: str = ""
     death_reason: str | None = None
+    birth_ts: int = 0
+    """Payload time (ms) of the BIRTH of the current session."""
 
 
 class FleetState:
     """Nodes, their devices and latest values, driven by decoded contract messages."""
 
-    def __init__(self, stats: Stats, *, max_series: int, hub_id: str = "") -> None:
+    def __init__(
+        self,
+        stats: Stats,
+        *,
+        max_series: int,
+        hub_id: str = "",
+        reorder_timeout: float = 0.0,
+        restore_grace: float = 60.0,
+    ) -> None:
         self._stats = stats
         self._max_series = max_series
         self._hub_id = hub_id
+        self._reorder_timeout = reorder_timeout
+        self._restore_grace = restore_grace
         self._nodes: dict[NodeKey, _Node] = {}
         self._devices: dict[str, _Device] = {}
         self._series = 0
+        self._gaps: set[NodeKey] = set()
+        self._restore_deadline: float | None = None
         self._log_limit = RateLimiter(interval=60.0)
+        self.listeners: list[Callable[[Transition], None]] = []
+        """Told of every change of a node's or device's online state, on the event loop."""
 
     # -- messages -------------------------------------------------------------------------
 
@@ -117,36 +131,43 @@ class FleetState:
                 return Outcome("historical" if msg.historical else "ok", rebirth=True)
             return Outcome("rejected", "no_session", rebirth=True)
         node.last_seen = now
-        gap = node.seq.observe(msg.seq)
-        if gap:
-            node.seq_gaps += 1
-            self._stats.seq_gaps += 1
-            self._stats.missing_messages += gap
-        outcome = self._in_session(node, topic, msg, now)
-        if gap and not outcome.rebirth:
+        arrival, lost = node.seq.observe(msg.seq, now)
+        if arrival is Arrival.GAP:
+            self._gaps.add(key)
+        elif arrival is Arrival.FILLED:
+            self._stats.reordered += 1
+        lost += node.seq.expire(now)
+        if lost:
+            self._lost(node, lost)
+        outcome = self._in_session(node, topic, msg, now, arrival)
+        if lost and not outcome.rebirth:
             return Outcome(outcome.status, outcome.reason, rebirth=True)
         return outcome
 
-    def _in_session(self, node: _Node, topic: Topic, msg: p.Message, now: float) -> Outcome:
+    def _in_session(self, node: _Node, topic: Topic, msg: p.Message, now: float, arrival: Arrival) -> Outcome:
+        late = arrival is Arrival.FILLED or arrival is Arrival.DUPLICATE
         if isinstance(msg, p.DeviceBirth) and topic.device is not None:
             self._device_birth(node, topic.device, msg, now)
             return OK
         if isinstance(msg, p.DeviceDeath) and topic.device is not None:
-            self._device_death(node, topic.device, msg, now)
-            return OK
+            return self._device_death(node, topic.device, msg, now, late)
         if isinstance(msg, p.Data):
             if msg.historical:
                 return HISTORICAL
             if topic.device is None:
-                self._store(node, msg.metrics)
-                return OK
-            device = self._devices.get(topic.device)
-            if device is None or not device.online:
-                return Outcome("rejected", "no_session", rebirth=True)
-            if device.node != (node.kind, node.id):
-                return Outcome("rejected", "not_owner")
-            device.last_seen = now
-            self._store(device, msg.metrics)
+                owner: Owner = node
+            else:
+                device = self._devices.get(topic.device)
+                if device is None or not device.online:
+                    return Outcome("rejected", "no_session", rebirth=True)
+                if device.node != (node.kind, node.id):
+                    return Outcome("rejected", "not_owner")
+                device.last_seen = now
+                owner = device
+            if late and msg.ts < owner.data_ts:
+                return LATE  # older than what is shown: applying it would roll values back
+            owner.data_ts = max(owner.data_ts, msg.ts)
+            self._store(owner, msg.metrics)
             return OK
         if isinstance(msg, p.Alarm | p.Event | p.Request) and msg.historical:
             return HISTORICAL
@@ -155,32 +176,39 @@ class FleetState:
     def _node_birth(self, key: NodeKey, msg: p.NodeBirth, now: float) -> Outcome:
         defs = self._accept(msg.metrics, "node", f"node {key[1]}", now)
         node = self._nodes.get(key)
+        previous = "new" if node is None else _state_of(node)
         if node is None:
-            node = self._nodes[key] = _Node(kind=key[0], id=key[1])
-        rebirth = node.online and node.bd_seq == msg.bd_seq
-        if not rebirth:
+            node = self._nodes[key] = _Node(kind=key[0], id=key[1], first_seen=now)
+            node.seq = SeqWindow(self._reorder_timeout)
+        # A restored node coming back with its persisted bdSeq never went away: a rebirth.
+        same_session = (node.online or node.pending) and node.bd_seq == msg.bd_seq
+        if not same_session:
             for device_id in node.devices:
                 self._kill(self._devices[device_id], now, "new_session")
         keep = series.carry_over(node.values, node.defs, defs) if node.online else {}
         self._series += len(keep) - len(node.values)
         node.defs, node.values = defs, keep
         node.bd_seq, node.version, node.labels = msg.bd_seq, msg.version, msg.labels
-        node.online, node.born, node.last_seen, node.died = True, now, now, None
+        was_online = node.online
+        node.online, node.pending, node.born, node.last_seen, node.died = True, False, now, now, None
         node.seq.reset(msg.seq)
+        self._gaps.discard(key)
         listed = set(msg.devices)
         for device_id in node.devices - listed:
-            self._forget(device_id)
+            self._forget(device_id, now)
         node.devices &= listed
+        if not was_online:
+            self._emit(now, "node", node.id, node.kind.value, node.id, "online", previous, "birth")
         return OK
 
     def _node_death(self, key: NodeKey, msg: p.NodeDeath, now: float) -> Outcome:
         node = self._nodes.get(key)
-        if node is None or not node.online:
+        if node is None or not (node.online or node.pending):
             return OK
         if msg.bd_seq != node.bd_seq:
             self._stats.deaths_ignored += 1
             return OK
-        self._kill(node, now, None)
+        self._kill(node, now, "death")
         for device_id in node.devices:
             self._kill(self._devices[device_id], now, "node_death")
         return OK
@@ -189,8 +217,9 @@ class FleetState:
         defs = self._accept(msg.metrics, "device", f"device {device_id}", now)
         node_key = (node.kind, node.id)
         device = self._devices.get(device_id)
+        before = "new" if device is None else _state_of(device)
         if device is None:
-            device = self._devices[device_id] = _Device(id=device_id, node=node_key)
+            device = self._devices[device_id] = _Device(id=device_id, node=node_key, first_seen=now)
         elif device.node != node_key:
             log.info("device %s moved from node %s to node %s", device_id, device.node[1], node.id)
             self._kill(device, now, "moved")
@@ -198,20 +227,139 @@ class FleetState:
             if previous is not None:
                 previous.devices.discard(device_id)
             device.node = node_key
+        if before == "online" and not device.online:
+            before = "offline"  # it was just moved away from its old node
         keep = series.carry_over(device.values, device.defs, defs) if device.online else {}
         self._series += len(keep) - len(device.values)
         device.defs, device.values = defs, keep
         device.kind, device.labels = msg.kind, msg.labels
-        device.online, device.born, device.last_seen = True, now, now
-        device.died, device.death_reason = None, None
+        was_online = device.online
+        device.online, device.pending, device.born, device.last_seen = True, False, now, now
+        device.died, device.death_reason, device.birth_ts = None, None, msg.ts
         node.devices.add(device_id)
+        if not was_online:
+            self._emit(now, "device", device_id, device.kind, node.id, "online", before, "birth")
 
-    def _device_death(self, node: _Node, device_id: str, msg: p.DeviceDeath, now: float) -> None:
+    def _device_death(
+        self, node: _Node, device_id: str, msg: p.DeviceDeath, now: float, late: bool
+    ) -> Outcome:
         device = self._devices.get(device_id)
-        if device is not None and device.node == (node.kind, node.id):
-            self._kill(device, now, msg.reason)
+        if device is None or device.node != (node.kind, node.id):
+            return OK
+        if late and msg.ts <= device.birth_ts:
+            self._stats.deaths_ignored += 1  # overtaken by the BIRTH that followed it
+            return OK
+        self._kill(device, now, msg.reason)
+        return OK
+
+    # -- timers and the inventory -----------------------------------------------------------
+
+    def tick(self, now: float) -> list[NodeKey]:
+        """Expire reorder windows and the restore grace; returns nodes to ask for a rebirth."""
+        rebirth: list[NodeKey] = []
+        for key in list(self._gaps):
+            node = self._nodes.get(key)
+            if node is None or not node.seq.open:
+                self._gaps.discard(key)
+                continue
+            lost = node.seq.expire(now)
+            if lost:
+                self._lost(node, lost)
+                rebirth.append(key)
+                self._gaps.discard(key)
+        if self._restore_deadline is not None and now >= self._restore_deadline:
+            self._restore_deadline = None
+            self._expire_pending(now)
+        return rebirth
+
+    def restore(self, nodes: Iterable[NodeRecord], devices: Iterable[DeviceRecord], now: float) -> int:
+        """Load the inventory of a previous run; what was online becomes unknown until it re-births.
+
+        Returns how many nodes and devices are pending. Call before ingest starts.
+        """
+        pending = 0
+        for rec in nodes:
+            key = (NodeKind(rec.kind), rec.id)
+            node = _Node(kind=key[0], id=rec.id, bd_seq=rec.bd_seq, version=rec.version)
+            node.seq = SeqWindow(self._reorder_timeout)
+            node.labels, node.pending = dict(rec.labels), rec.online
+            node.first_seen, node.last_seen, node.born, node.died = (
+                rec.first_seen,
+                rec.last_seen,
+                rec.born,
+                rec.died,
+            )
+            node.devices = set(rec.devices)
+            self._nodes[key] = node
+            pending += rec.online
+        for dev in devices:
+            node_key = (NodeKind(dev.node_kind), dev.node)
+            owner = self._nodes.get(node_key)
+            device = _Device(id=dev.id, node=node_key, kind=dev.kind, death_reason=dev.death_reason)
+            device.labels = dict(dev.labels)
+            device.pending = dev.online and owner is not None and owner.pending
+            device.first_seen, device.last_seen, device.born, device.died = (
+                dev.first_seen,
+                dev.last_seen,
+                dev.born,
+                dev.died,
+            )
+            if owner is not None:
+                owner.devices.add(dev.id)
+            self._devices[dev.id] = device
+            pending += device.pending
+        if pending:
+            self._restore_deadline = now + self._restore_grace
+        return pending
+
+    def pending_nodes(self) -> list[NodeKey]:
+        """Restored nodes that have not re-born yet (the ones to ask for a rebirth)."""
+        return [key for key, node in self._nodes.items() if node.pending]
+
+    def forget_node(self, kind: NodeKind, node_id: str, now: float) -> bool:
+        """Drop an offline node and its devices from the model (an admin's decision)."""
+        node = self._nodes.get((kind, node_id))
+        if node is None:
+            return False
+        for device_id in list(node.devices):
+            self._forget(device_id, now)
+        self._series -= len(node.values)
+        del self._nodes[(kind, node_id)]
+        self._gaps.discard((kind, node_id))
+        self._emit(now, "node", node_id, kind.value, node_id, "removed", _state_of(node), "forgotten")
+        return True
+
+    def node_record(self, key: NodeKey) -> NodeRecord | None:
+        """What the inventory stores of one node."""
+        n = self._nodes.get(key)
+        if n is None:
+            return None
+        return NodeRecord(
+            n.kind.value, n.id, n.online or n.pending, n.bd_seq, n.version, dict(n.labels),
+            n.first_seen, n.last_seen, n.born, n.died, tuple(sorted(n.devices)),
+        )  # fmt: skip
+
+    def device_record(self, device_id: str) -> DeviceRecord | None:
+        """What the inventory stores of one device."""
+        d = self._devices.get(device_id)
+        if d is None:
+            return None
+        return DeviceRecord(
+            d.id, d.node[0].value, d.node[1], d.kind, d.online or d.pending, dict(d.labels),
+            d.first_seen, d.last_seen, d.born, d.died, d.death_reason,
+        )  # fmt: skip
+
+    def last_seen(self) -> tuple[list[tuple[float, str, str]], list[tuple[float, str]]]:
+        """(last_seen, kind, id) of every node and (last_seen, id) of every device."""
+        nodes = [(n.last_seen, n.kind.value, n.id) for n in self._nodes.values()]
+        return nodes, [(d.last_seen, d.id) for d in self._devices.values()]
 
     # -- helpers --------------------------------------------------------------------------
+
+    def _lost(self, node: _Node, lost: int) -> None:
+        node.seq_gaps += 1
+        self._stats.seq_gaps += 1
+        self._stats.missing_messages += lost
 
     def _accept(
         self, metrics: Iterable[p.MetricDef], scope: series.Scope, who: str, now: float
@@ -221,46 +369,46 @@ class FleetState:
             log.warning("%s: refused metric definitions: %s", who, "; ".join(refused[:5]))
         return defs
 
-    def _store(self, owner: _Owner, samples: Iterable[p.Sample]) -> None:
+    def _store(self, owner: Owner, samples: Iterable[p.Sample]) -> None:
         """Merge samples into ``owner.values`` (copy-on-write), enforcing definitions and the cap."""
-        defs = owner.defs
-        values: dict[SeriesKey, float] | None = None
-        dropped = self._stats.dropped
-        for sample in samples:
-            definition = defs.get(sample.name)
-            if definition is None:
-                dropped["undeclared"] += 1
-                continue
-            key = definition.key(sample)
-            if key is None:
-                dropped["labels"] += 1
-                continue
-            current = owner.values if values is None else values
-            if key not in current:
-                if self._series >= self._max_series:
-                    dropped["limit"] += 1
-                    continue
-                self._series += 1
-            if values is None:
-                values = dict(owner.values)
-            values[key] = float(sample.value)
-        if values is not None:
-            owner.values = values
+        self._series += owner.merge(samples, self._stats.dropped, self._max_series - self._series)
 
-    def _kill(self, owner: _Owner, now: float, reason: str | None) -> None:
-        if not owner.online:
+    def _kill(self, owner: Owner, now: float, reason: str) -> None:
+        if owner.pending and reason in ("new_session", "moved"):
+            return  # not known to be down: it stays unknown until its own BIRTH or DEATH
+        if not owner.online and not owner.pending:
             return
+        previous = _state_of(owner)
         self._series -= len(owner.values)
         owner.values = {}
-        owner.online = False
+        owner.online = owner.pending = False
         owner.died = now
         if isinstance(owner, _Device):
             owner.death_reason = reason
+            self._emit(now, "device", owner.id, owner.kind, owner.node[1], "offline", previous, reason)
+        elif isinstance(owner, _Node):
+            self._emit(now, "node", owner.id, owner.kind.value, owner.id, "offline", previous, reason)
 
-    def _forget(self, device_id: str) -> None:
+    def _forget(self, device_id: str, now: float) -> None:
         device = self._devices.pop(device_id, None)
         if device is not None:
             self._series -= len(device.values)
+            previous = _state_of(device)
+            self._emit(now, "device", device_id, device.kind, device.node[1], "removed", previous, "unlisted")
+
+    def _expire_pending(self, now: float) -> None:
+        for node in self._nodes.values():
+            if node.pending:
+                self._kill(node, now, "not_reborn")
+        for device in self._devices.values():
+            if device.pending:
+                self._kill(device, now, "not_reborn")
+
+    def _emit(self, *fields: str | float) -> None:
+        # (ts, entity, id, kind, node, state, previous, reason): Transition's fields in order.
+        transition = Transition(*fields)  # type: ignore[arg-type]
+        for listener in self.listeners:
+            listener(transition)
 
     # -- views ----------------------------------------------------------------------------
 
@@ -274,43 +422,37 @@ class FleetState:
         found = self._nodes.get((kind, node))
         return found is not None and found.online
 
+    def device_state(self, device_id: str) -> str | None:
+        """``online``, ``offline``, ``unknown`` (restored, not re-born), or None when never seen."""
+        device = self._devices.get(device_id)
+        return None if device is None else _state_of(device)
+
+    def node_state(self, kind: NodeKind, node_id: str) -> str | None:
+        """Like :meth:`device_state`, for a node."""
+        node = self._nodes.get((kind, node_id))
+        return None if node is None else _state_of(node)
+
+    def device_values(self, device_id: str) -> Mapping[tuple[str, tuple[str, ...]], float] | None:
+        """Latest values of a live device (None when unknown or offline)."""
+        device = self._devices.get(device_id)
+        return device.values if device is not None and device.online else None
+
     def snapshot(self, stats: StatsView) -> Snapshot:
         """A frozen view of everything; ``stats`` is taken by the caller, who adds the hand-off's counters."""
         nodes = tuple(
             NodeView(
-                kind=n.kind,
-                id=n.id,
-                online=n.online,
-                bd_seq=n.bd_seq,
-                version=n.version,
-                labels=n.labels,
-                defs=n.defs,
-                values=n.values,
-                born=n.born,
-                last_seen=n.last_seen,
-                died=n.died,
-                seq_gaps=n.seq_gaps,
-                devices=len(n.devices),
+                n.kind, n.id, n.online, n.bd_seq, n.version, n.labels, n.defs, n.values, n.born,
+                n.last_seen, n.died, n.seq_gaps, len(n.devices), n.pending, n.first_seen,
             )
             for n in self._nodes.values()
-        )
+        )  # fmt: skip
         devices = tuple(
             DeviceView(
-                id=d.id,
-                node=d.node[1],
-                node_kind=d.node[0],
-                kind=d.kind,
-                online=d.online,
-                labels=d.labels,
-                defs=d.defs,
-                values=d.values,
-                born=d.born,
-                last_seen=d.last_seen,
-                died=d.died,
-                death_reason=d.death_reason,
+                d.id, d.node[1], d.node[0], d.kind, d.online, d.labels, d.defs, d.values, d.born,
+                d.last_seen, d.died, d.death_reason, d.pending, d.first_seen,
             )
             for d in self._devices.values()
-        )
+        )  # fmt: skip
         return Snapshot(
             nodes=nodes,
             devices=devices,
@@ -319,3 +461,9 @@ class FleetState:
             stats=stats,
             hub_id=self._hub_id,
         )
+
+
+def _state_of(owner: Owner) -> str:
+    if owner.online:
+        return "online"
+    return "unknown" if owner.pending else "offline"

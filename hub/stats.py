@@ -7,7 +7,7 @@ never from a topic or a payload, so these series stay bounded whatever nodes sen
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -16,7 +16,7 @@ from contract.topics import FROM_HUB, Verb
 #: The ``verb`` label: node verbs, the hub's own STATE, and "unknown" for unparsable topics.
 VERBS: tuple[str, ...] = (*(v.value for v in Verb if v not in FROM_HUB), "STATE", "unknown")
 #: The ``status`` label of cl_hub_messages_total.
-STATUSES: tuple[str, ...] = ("ok", "rejected", "historical")
+STATUSES: tuple[str, ...] = ("ok", "rejected", "historical", "late")
 #: Reject reasons known up front (so their series exist at 0); the codec's reasons come first.
 REJECT_REASONS: tuple[str, ...] = (
     "json",
@@ -42,6 +42,8 @@ class Stats:
         self.dropped: Counter[str] = Counter()
         self.seq_gaps = 0
         self.missing_messages = 0
+        #: Messages that filled a seq gap within the reorder window (not lost after all).
+        self.reordered = 0
         self.deaths_ignored = 0
         self.rebirths_requested = 0
         self.rebirths_suppressed = 0
@@ -52,6 +54,11 @@ class Stats:
         #: When the current disconnected spell began (start-up counts as disconnected).
         self.disconnected_since: float | None = started
         self.last_render_seconds = 0.0
+        #: Seconds without a message, while connected, after which the hub calls itself silent.
+        self.silent_after = 120.0
+        #: Called on the event loop each time the link comes up (subscribed), e.g. to ask
+        #: restored nodes for a rebirth.
+        self.on_connect: list[Callable[[], None]] = []
 
     def count(self, verb: str, status: str) -> None:
         """Count one message by verb and status."""
@@ -64,12 +71,16 @@ class Stats:
 
     def connection(self, connected: bool, now: float) -> None:
         """Record an MQTT connect or disconnect."""
-        if connected and not self.mqtt_connected:
+        came_up = connected and not self.mqtt_connected
+        if came_up:
             self.mqtt_connects += 1
             self.disconnected_since = None
         elif not connected and self.mqtt_connected:
             self.disconnected_since = now
         self.mqtt_connected = connected
+        if came_up:
+            for listener in self.on_connect:
+                listener()
 
     def view(self, now: float, *, overflow: int = 0, backlog: int = 0) -> StatsView:
         """A frozen copy; ``overflow`` and ``backlog`` come from the thread hand-off."""
@@ -87,6 +98,7 @@ class Stats:
             dropped=MappingProxyType(dict(self.dropped)),
             seq_gaps=self.seq_gaps,
             missing_messages=self.missing_messages,
+            reordered=self.reordered,
             deaths_ignored=self.deaths_ignored,
             rebirths_requested=self.rebirths_requested,
             rebirths_suppressed=self.rebirths_suppressed,
@@ -97,6 +109,7 @@ class Stats:
             disconnected_since=self.disconnected_since,
             backlog=backlog,
             last_render_seconds=self.last_render_seconds,
+            silent_after=self.silent_after,
         )
 
 
@@ -111,6 +124,7 @@ class StatsView:
     dropped: Mapping[str, int]
     seq_gaps: int
     missing_messages: int
+    reordered: int
     deaths_ignored: int
     rebirths_requested: int
     rebirths_suppressed: int
@@ -121,6 +135,7 @@ class StatsView:
     disconnected_since: float | None
     backlog: int
     last_render_seconds: float
+    silent_after: float = 120.0
 
     @property
     def last_message_age(self) -> float:
@@ -130,6 +145,15 @@ class StatsView:
         never received anything, which a missing series would not.
         """
         return max(0.0, self.now - (self.last_message if self.last_message is not None else self.started))
+
+    @property
+    def silent(self) -> bool:
+        """Connected and subscribed, yet nothing arrived for ``silent_after`` seconds.
+
+        The bridges' classic failure (mqtt2prometheus #60, Telegraf #6232) looks exactly
+        like this, and so does a broker ACL or bridge that lost our topics.
+        """
+        return self.mqtt_enabled and self.mqtt_connected and self.last_message_age > self.silent_after
 
     @property
     def disconnected_for(self) -> float:

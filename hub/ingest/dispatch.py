@@ -88,8 +88,9 @@ class Dispatcher:
             self._reject(verb, outcome.reason or "unknown", raw, "")
         else:
             self._stats.count(verb, outcome.status)
-            for sink in self._sinks.get(topic.verb, ()):
-                sink.accept(topic, message, raw.received)
+            if outcome.status != "late":  # a late DATA was not applied; sinks must not act on it either
+                for sink in self._sinks.get(topic.verb, ()):
+                    sink.accept(topic, message, raw.received)
         if outcome.rebirth:
             self._commands.rebirth(topic.kind, topic.node, raw.received)
 

@@ -123,7 +123,8 @@ class SnapshotCollector:
         for device in self._snap.devices:
             place = device.place(node_labels.get((device.node_kind, device.node), {}))
             info.add_metric((device.id, device.kind, device.node, *place), {})
-            up.add_metric((device.id,), 1.0 if device.online else 0.0)
+            if not device.pending:  # unknown is not down: no sample until it re-births or dies
+                up.add_metric((device.id,), 1.0 if device.online else 0.0)
         node_info = InfoMetricFamily(
             "cl_node",
             "Every node (edge agent or kiosk) the hub knows (value 1), with its software version.",
@@ -135,7 +136,8 @@ class SnapshotCollector:
         for node in self._snap.nodes:
             place = tuple(node.labels.get(k, "") for k in PLACE_LABELS)
             node_info.add_metric((node.id, node.kind.value, node.version, *place), {})
-            node_up.add_metric((node.id, node.kind.value), 1.0 if node.online else 0.0)
+            if not node.pending:
+                node_up.add_metric((node.id, node.kind.value), 1.0 if node.online else 0.0)
         yield from (info, up, node_info, node_up)
 
     # -- the hub itself -----------------------------------------------------------------------
@@ -151,6 +153,11 @@ class SnapshotCollector:
             "cl_hub_last_message_age_seconds",
             "Seconds since the last MQTT message (since start-up if none).",
             stats.last_message_age,
+        )
+        yield _gauge(
+            "cl_hub_mqtt_silent",
+            "1 while connected and subscribed but no message came for mqtt.silent_after seconds.",
+            float(stats.silent),
         )
         messages = CounterMetricFamily(
             "cl_hub_messages", "MQTT messages received, by verb and outcome.", labels=("verb", "status")
@@ -174,6 +181,11 @@ class SnapshotCollector:
             "cl_hub_seq_missing_messages", "Messages missing in those gaps.", stats.missing_messages
         )
         yield _counter(
+            "cl_hub_seq_reordered",
+            "Messages that arrived late but within the reorder window, filling a seq gap.",
+            stats.reordered,
+        )
+        yield _counter(
             "cl_hub_deaths_ignored",
             "Node DEATHs ignored because their bdSeq was not the live session's.",
             stats.deaths_ignored,
@@ -192,7 +204,11 @@ class SnapshotCollector:
         for (kind, state), count in sorted(snap.node_counts().items()):
             nodes.add_metric((kind, state), count)
         yield nodes
-        devices = GaugeMetricFamily("cl_hub_devices", "Devices known, by session state.", labels=("state",))
+        devices = GaugeMetricFamily(
+            "cl_hub_devices",
+            "Devices known, by session state (unknown: restored, not re-born).",
+            labels=("state",),
+        )
         for state, count in sorted(snap.device_counts().items()):
             devices.add_metric((state,), count)
         yield devices

@@ -80,7 +80,13 @@ class Renderer:
 
     def __init__(self, extra: Sequence[Collector] = ()) -> None:
         self._extra = tuple(extra)
+        self._providers: list[Callable[[], Collector]] = []
         self._lock = asyncio.Lock()
+
+    def add(self, provider: Callable[[], Collector]) -> None:
+        """Also render what ``provider`` returns: called on the event loop with the snapshot, it
+        must return a collector over data that no longer changes (a copy), safe in a thread."""
+        self._providers.append(provider)
 
     async def render(
         self, take_snapshot: Callable[[], Snapshot], accept: str = "", accept_encoding: str = ""
@@ -88,4 +94,5 @@ class Renderer:
         """Take a snapshot once it is this request's turn, then render it in a thread."""
         async with self._lock:
             snapshot = take_snapshot()
-            return await asyncio.to_thread(render, snapshot, accept, accept_encoding, self._extra)
+            extra = (*self._extra, *(provider() for provider in self._providers))
+            return await asyncio.to_thread(render, snapshot, accept, accept_encoding, extra)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -59,6 +60,12 @@ def make_harness(max_series: int = 1000, rebirth_min_interval: float = 30.0) -> 
     publisher = RecordingPublisher()
     commands = Commands(publisher, stats, rebirth_min_interval=rebirth_min_interval)
     return Harness(clock, stats, state, publisher, Dispatcher(state, stats, commands))
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run in a temporary directory: an app built without ``data_dir`` writes ./hub-data."""
+    monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture

@@ -1,0 +1,195 @@
+"""Rollouts over the API: create, list, status with every device, audit, pause/resume/abort/revert.
+
+Admin creates and steers; read may watch. The orchestrator (hub/rollouts/) does the work;
+these handlers only translate its objects and errors (a transition the state does not allow
+is 409, an unknown rollout 404).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+from aiohttp import web
+
+from hub import keys
+from hub.api.errors import ApiError
+from hub.api.registry import PRINCIPAL, Api, Query, Role
+from hub.rollouts.model import DeviceView, RolloutSpec, RolloutView
+from hub.rollouts.orchestrator import Orchestrator, RolloutError
+from hub.rollouts.records import Rollout
+
+_TAGS = ("rollouts",)
+
+
+class AuditEntry(msgspec.Struct, kw_only=True):
+    """One append-only audit record."""
+
+    seq: int
+    ts: float
+    actor: str
+    action: str
+    host: str | None
+    detail: dict[str, Any]
+
+
+def view(orch: Orchestrator, r: Rollout, *, devices: bool) -> RolloutView:
+    counts: dict[str, int] = {}
+    for dev in r.devices.values():
+        counts[dev.status] = counts.get(dev.status, 0) + 1
+    return RolloutView(
+        id=r.id,
+        spec=r.spec,
+        state=r.state,
+        reason=r.reason,
+        wave=r.wave,
+        waves=len(r.spec.waves),
+        created=r.created,
+        created_by=r.created_by,
+        updated=r.updated,
+        counts=counts,
+        devices=[
+            DeviceView(
+                host=h,
+                wave=d.wave,
+                status=d.status,
+                detail=d.detail,
+                updated=d.updated,
+                online=orch.presence.online(h),
+                version=orch.presence.version(h),
+            )
+            for h, d in r.devices.items()
+        ]
+        if devices
+        else [],
+    )
+
+
+def _orch(request: web.Request) -> Orchestrator:
+    return request.app[keys.ROLLOUTS]
+
+
+def _actor(request: web.Request) -> str:
+    principal = request.get(PRINCIPAL)
+    return "anonymous" if principal is None else principal.name
+
+
+async def _steer(request: web.Request, op: Callable[[str, str], Awaitable[Rollout]]) -> RolloutView:
+    try:
+        rollout = await op(request.match_info["id"], _actor(request))
+    except KeyError:
+        raise ApiError(404, f"no rollout {request.match_info['id']}") from None
+    except RolloutError as exc:
+        raise ApiError(409, str(exc)) from None
+    return view(_orch(request), rollout, devices=False)
+
+
+def register(api: Api) -> None:
+    """Declare the rollout operations."""
+
+    @api.route(
+        "POST",
+        "/api/v1/rollouts",
+        summary="Start a rollout",
+        role=Role.ADMIN,
+        body=RolloutSpec,
+        response=RolloutView,
+        status=201,
+        tags=_TAGS,
+    )
+    async def create_rollout(request: web.Request, body: RolloutSpec) -> RolloutView:
+        orch = _orch(request)
+        try:
+            rollout = await orch.create(body, _actor(request))
+        except RolloutError as exc:
+            raise ApiError(409, str(exc)) from None
+        return view(orch, rollout, devices=False)
+
+    @api.route(
+        "GET",
+        "/api/v1/rollouts",
+        summary="Every rollout, newest last",
+        response=list[RolloutView],
+        tags=_TAGS,
+    )
+    async def list_rollouts(request: web.Request) -> list[RolloutView]:
+        orch = _orch(request)
+        return [view(orch, r, devices=False) for r in orch.rollouts.values()]
+
+    @api.route(
+        "GET",
+        "/api/v1/rollouts/{id}",
+        summary="A rollout with every device",
+        response=RolloutView,
+        tags=_TAGS,
+    )
+    async def get_rollout(request: web.Request) -> RolloutView:
+        orch = _orch(request)
+        try:
+            return view(orch, orch.get(request.match_info["id"]), devices=True)
+        except KeyError:
+            raise ApiError(404, f"no rollout {request.match_info['id']}") from None
+
+    @api.route(
+        "GET",
+        "/api/v1/rollouts/{id}/audit",
+        summary="A rollout's audit log",
+        response=list[AuditEntry],
+        query=(Query("after", "only entries after this seq", "integer"),),
+        tags=_TAGS,
+    )
+    async def rollout_audit(request: web.Request) -> list[AuditEntry]:
+        try:
+            after = int(request.query.get("after", "0"))
+        except ValueError:
+            raise ApiError(400, "after must be an integer") from None
+        rows = await _orch(request).ledger.audit(request.match_info["id"], after)
+        return [
+            msgspec.convert({**r, "detail": msgspec.json.decode(r["detail"] or "{}")}, AuditEntry)
+            for r in rows
+        ]
+
+    @api.route(
+        "POST",
+        "/api/v1/rollouts/{id}/pause",
+        summary="Pause: start no further wave job",
+        role=Role.ADMIN,
+        response=RolloutView,
+        tags=_TAGS,
+    )
+    async def pause_rollout(request: web.Request) -> RolloutView:
+        return await _steer(request, _orch(request).pause)
+
+    @api.route(
+        "POST",
+        "/api/v1/rollouts/{id}/resume",
+        summary="Resume a paused rollout",
+        role=Role.ADMIN,
+        response=RolloutView,
+        tags=_TAGS,
+    )
+    async def resume_rollout(request: web.Request) -> RolloutView:
+        return await _steer(request, _orch(request).resume)
+
+    @api.route(
+        "POST",
+        "/api/v1/rollouts/{id}/abort",
+        summary="Abort: cancel the running job, stop for good",
+        role=Role.ADMIN,
+        response=RolloutView,
+        tags=_TAGS,
+    )
+    async def abort_rollout(request: web.Request) -> RolloutView:
+        return await _steer(request, _orch(request).abort)
+
+    @api.route(
+        "POST",
+        "/api/v1/rollouts/{id}/revert",
+        summary="Pause and revert the current wave",
+        role=Role.ADMIN,
+        response=RolloutView,
+        tags=_TAGS,
+    )
+    async def revert_rollout_wave(request: web.Request) -> RolloutView:
+        return await _steer(request, _orch(request).revert_wave)

@@ -1,0 +1,1 @@
+"""The handler console: server-rendered pages where department staff work their queue."""

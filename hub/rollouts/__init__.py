@@ -1,0 +1,1 @@
+"""Software rollouts: waves of ansible-runner jobs, gated by thresholds and MQTT-confirmed versions."""

@@ -1,0 +1,47 @@
+"""What MQTT says about each node: online or not, and the version its last BIRTH reported.
+
+Fed by a BIRTH sink (every accepted BIRTH, hub/ingest/sinks.py) and by the fleet state's
+transition listener (DEATH, expiry). Starts empty after a hub restart on purpose: a node
+counts as online only once it has re-born to this hub, so no wave is sent to a device
+that might be gone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from contract import payloads as p
+from contract.topics import Topic
+from hub.snapshot import Transition
+
+
+class Presence:
+    def __init__(self) -> None:
+        self._online: dict[str, bool] = {}
+        self._version: dict[str, str] = {}
+        #: Called with the node id after each change (on the event loop).
+        self.listeners: list[Callable[[str], None]] = []
+
+    def accept(self, topic: Topic, message: p.Message, received: float) -> None:
+        del received
+        if topic.is_device or not isinstance(message, p.NodeBirth):
+            return
+        self._online[topic.node] = True
+        self._version[topic.node] = message.version
+        self._tell(topic.node)
+
+    def transition(self, change: Transition) -> None:
+        if change.entity != "node" or change.state == "online":
+            return  # online comes with the BIRTH above, which also carries the version
+        self._online[change.id] = False
+        self._tell(change.id)
+
+    def online(self, node: str) -> bool:
+        return self._online.get(node, False)
+
+    def version(self, node: str) -> str | None:
+        return self._version.get(node)
+
+    def _tell(self, node: str) -> None:
+        for listener in self.listeners:
+            listener(node)

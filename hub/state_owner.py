@@ -1,0 +1,62 @@
+"""What nodes and devices share in the session model: declared metrics and their latest values.
+
+Values are replaced, never mutated (copy-on-write), so a snapshot taken on the event loop
+stays consistent while a render thread reads it and ingest carries on.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from contract.payloads import Sample
+from hub.series import SeriesDef, SeriesKey
+
+
+@dataclass(slots=True)
+class Owner:
+    """A node or a device: definitions from its BIRTH, values from its DATA, session facts."""
+
+    defs: Mapping[str, SeriesDef] = field(default_factory=dict)
+    values: Mapping[SeriesKey, float] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
+    online: bool = False
+    pending: bool = False
+    """Restored from the inventory after a hub restart and not re-born yet: state unknown."""
+    first_seen: float = 0.0
+    born: float = 0.0
+    last_seen: float = 0.0
+    died: float | None = None
+    data_ts: int = 0
+    """Payload time (ms) of the newest DATA applied; a late DATA older than it is not applied."""
+
+    def merge(self, samples: Iterable[Sample], dropped: Counter[str], room: int) -> int:
+        """Store ``samples`` that the BIRTH declared; returns how many new series were added.
+
+        ``room`` is how many new series the cap still allows; the rest count in ``dropped``.
+        """
+        defs = self.defs
+        values: dict[SeriesKey, float] | None = None
+        added = 0
+        for sample in samples:
+            definition = defs.get(sample.name)
+            if definition is None:
+                dropped["undeclared"] += 1
+                continue
+            key = definition.key(sample)
+            if key is None:
+                dropped["labels"] += 1
+                continue
+            current = self.values if values is None else values
+            if key not in current:
+                if added >= room:
+                    dropped["limit"] += 1
+                    continue
+                added += 1
+            if values is None:
+                values = dict(self.values)
+            values[key] = float(sample.value)
+        if values is not None:
+            self.values = values
+        return added
