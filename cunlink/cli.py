@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, bool, str]] = {
     "sim": ("simulator.cli", True, "serve simulated devices over real SNMP on loopback"),
     "fleet": ("simulator.cli", True, "generate the synthetic Bazhong fleet inventory (fleet generate)"),
     "validate-config": ("cunlink.validate", False, "check a hub, edge agent or kiosk config file"),
+    "rollout": ("hub.rollouts.cli", False, "start and watch software rollouts on the hub (create, status)"),
 }
 
 

@@ -1,14 +1,16 @@
 """``cunlink demo``: the whole path on one machine, from simulated 5G sites to /metrics.
 
 Starts an MQTT broker (Mosquitto when installed, otherwise a demo-only embedded
-broker), the SNMP simulator, one edge agent and the hub, each as its own process
-(the programs meet only over MQTT, as in production), prints the URLs, and stops
-everything on Ctrl-C.
+broker), the SNMP simulator, one edge agent, the hub and village kiosks, each as its
+own process (the programs meet only over MQTT, as in production), prints the URLs,
+and stops everything on Ctrl-C. A kiosk is a window when a display exists, else it
+runs offscreen with scripted villagers.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -97,7 +99,33 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--duration", type=float, default=0, help="stop by itself after N seconds (0: run until Ctrl-C)"
     )
+    parser.add_argument(
+        "--kiosks",
+        type=int,
+        default=1,
+        help="village kiosks to run (default 1): windows with a display, scripted villagers without",
+    )
+    parser.add_argument("--no-kiosk", action="store_true", help="run no kiosk")
     return parser
+
+
+def _start_kiosks(args: argparse.Namespace, sup: Supervisor, fleet: Path, host: str, port: int) -> str:
+    """Start the demo's kiosks (kiosk/democonfig.py writes their configs); say what ran."""
+    count = 0 if args.no_kiosk else max(0, args.kiosks)
+    if count == 0:
+        return "none"
+    if importlib.util.find_spec("PySide6") is None:
+        return "none: PySide6 is not installed (pip install 'cunlink[kiosk]')"
+    from kiosk.democonfig import has_display, write_configs
+
+    window = has_display()
+    configs = write_configs(fleet, args.workdir / "kiosks", count, host, port, simulated=not window)
+    env = dict(os.environ) if window else {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    mode = ["--windowed"] if window else ["--simulate"]
+    for conf in configs:
+        sup.start(conf.stem, [PY, "-m", "cunlink", "kiosk", "--config", str(conf), *mode], env=env)
+    how = "window" if window else "offscreen, scripted villagers"
+    return f"{count} ({how}); configs in {configs[0].parent}"
 
 
 def _start_broker(args: argparse.Namespace, sup: Supervisor, port: int) -> str:
@@ -115,6 +143,39 @@ def _start_broker(args: argparse.Namespace, sup: Supervisor, port: int) -> str:
     sup.start("broker", [PY, "-m", "cunlink.embedded_broker", "--port", str(port)])
     sys.stderr.write("demo: Mosquitto is not installed; using the embedded amqtt broker (DEMO ONLY)\n")
     return "embedded amqtt (demo only)"
+
+
+DASHBOARDS = Path(__file__).resolve().parents[1] / "dashboards"
+
+
+def _start_prometheus(sup: Supervisor, work: Path, host: str, hub_port: int) -> str | None:
+    """Prometheus with dashboards/prometheus.yml and its rules, scraping the demo's hub, when installed."""
+    prometheus = shutil.which("prometheus")
+    config = DASHBOARDS / "prometheus.yml"
+    if prometheus is None or not config.exists():
+        return None
+    port = _free_port(host, 9090)
+    text = (
+        config.read_text()
+        .replace("127.0.0.1:8780", f"{host}:{hub_port}")
+        # The whole city on two cores (simulator, five agents, hub) makes a ~180k-series render slow:
+        # give the demo's scrapes time rather than have them time out.
+        .replace("scrape_interval: 15s", "scrape_interval: 30s")
+        .replace("scrape_timeout: 10s", "scrape_timeout: 25s")
+    )
+    text = text.replace("rules/", f"{DASHBOARDS}/rules/")
+    (work / "prometheus.yml").write_text(text)
+    sup.start(
+        "prometheus",
+        [
+            prometheus,
+            f"--config.file={work / 'prometheus.yml'}",
+            f"--storage.tsdb.path={work / 'prometheus-data'}",
+            f"--web.listen-address={host}:{port}",
+            "--log.level=warn",
+        ],
+    )
+    return f"http://{host}:{port}"
 
 
 def run(args: argparse.Namespace, sup: Supervisor) -> int:
@@ -170,6 +231,8 @@ def run(args: argparse.Namespace, sup: Supervisor) -> int:
             str(args.interval),
             "--node-id",
             "edge-demo-1",
+            # One agent polling 3,131 gNBs falls behind its interval: --all runs one per county.
+            *(["--agent-per-county"] if args.all else []),
         ],
     )
     _wait("SNMP simulator", ready.exists, 120, sup)
@@ -189,13 +252,23 @@ def run(args: argparse.Namespace, sup: Supervisor) -> int:
             host,
             "--http-port",
             str(http_port),
+            # Coverage and maps need the fleet file; inventory and alarms live in the workdir.
+            "--fleet",
+            str(fleet),
+            "--data-dir",
+            str(work / "hub-data"),
         ],
     )
     hub_url = f"http://{host}:{http_port}"
     _wait("hub", lambda: _tcp_open(host, http_port), 30, sup)
     # The agent keeps its bdSeq across restarts in a state file; keep the demo's inside its workdir.
     state = {**os.environ, "STATE_DIRECTORY": str(work / "state")}
-    sup.start("edge-agent", [PY, "-m", "cunlink", "edge", "--config", str(agent_conf)], env=state)
+    configs = sorted(work.glob("edge-agent-*.yaml")) if args.all else [agent_conf]
+    for conf in configs:
+        name = "edge-agent" if conf == agent_conf else conf.stem
+        sup.start(name, [PY, "-m", "cunlink", "edge", "--config", str(conf)], env=state)
+    prom_url = _start_prometheus(sup, work, host, http_port)
+    kiosks = _start_kiosks(args, sup, fleet, host, mqtt_port)
 
     info = json.loads(ready.read_text())
     sys.stdout.write(
@@ -206,7 +279,9 @@ def run(args: argparse.Namespace, sup: Supervisor) -> int:
         f"                  watch it: mosquitto_sub -p {mqtt_port} -t 'cl/v1/#' -v\n"
         f"  SNMP simulator  udp://{host}:{info.get('port')}  community public@<device>; "
         f"faults: http://{host}:{control_port}/devices\n"
-        f"  logs            {sup.logdir}\n\n"
+        + (f"  Prometheus      {prom_url}  (rules and alerts from dashboards/)\n" if prom_url else "")
+        + f"  kiosks          {kiosks}\n"
+        + f"  logs            {sup.logdir}\n\n"
     )
     sys.stdout.flush()
     deadline = time.monotonic() + args.duration if args.duration else None

@@ -122,6 +122,8 @@ class Stack:
                 "127.0.0.1",
                 "--http-port",
                 str(self.http_port),
+                "--data-dir",
+                str(self.workdir / "hub-data"),
             ),
         )
         wait_tcp("127.0.0.1", self.http_port, timeout=30)
