@@ -21,6 +21,9 @@ ClientId = Annotated[str, msgspec.Meta(min_length=8, max_length=64, pattern=r"^[
 Label = Annotated[str, msgspec.Meta(max_length=128)]
 Labels = dict[Annotated[str, msgspec.Meta(pattern=r"^[a-z_][a-z0-9_]{0,31}$")], Label]
 Text = Annotated[str, msgspec.Meta(max_length=4000)]
+#: Largest voice note or photo an appeal may carry, and the raw bytes per MediaChunk.
+MAX_MEDIA_BYTES = 4 * 1024 * 1024
+MEDIA_CHUNK_BYTES = 96 * 1024
 Receipt = Annotated[str, msgspec.Meta(pattern=r"^[A-Z0-9]{4,16}$", description="public receipt code")]
 Number = int | float
 
@@ -185,7 +188,29 @@ class Withdraw(Struct, kw_only=True, tag="withdraw"):
     reason: Label = ""
 
 
-RequestBody = Appeal | Rating | Vote | HelpCall | ReceiptQuery | Withdraw
+class MediaChunk(Struct, kw_only=True, tag="media"):
+    """One piece of a voice note or photo that an Appeal refers to by ``ref``.
+
+    Media travels over MQTT because only the broker authenticates kiosks (the hub cannot
+    reach them behind 4G NAT). Each chunk is its own Request with its own client id, so
+    the outbox retries and the hub de-duplicates it like any other; the hub assembles the
+    file when every chunk is in and ``sha256`` matches, and attaches it to the work order
+    whose appeal carries the same ``ref`` (whichever arrives first).
+    """
+
+    ref: Label
+    """The appeal's ``voice_ref`` or ``photo_ref``."""
+    media: Literal["voice", "photo"]
+    mime: Annotated[str, msgspec.Meta(pattern=r"^(audio|image)/[a-z0-9.+-]{1,40}$")]
+    size: Annotated[int, msgspec.Meta(ge=1, le=MAX_MEDIA_BYTES)]
+    sha256: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}$")]
+    chunk: Annotated[int, msgspec.Meta(ge=0)]
+    chunks: Annotated[int, msgspec.Meta(ge=1, le=MAX_MEDIA_BYTES // MEDIA_CHUNK_BYTES + 1)]
+    data: Annotated[str, msgspec.Meta(max_length=(MEDIA_CHUNK_BYTES * 4) // 3 + 4)]
+    """Base64 of at most MEDIA_CHUNK_BYTES bytes of the file."""
+
+
+RequestBody = Appeal | Rating | Vote | HelpCall | ReceiptQuery | Withdraw | MediaChunk
 
 
 class Request(Struct, kw_only=True):

@@ -44,6 +44,16 @@ BODIES = [
     p.HelpCall(village="v1", reason="看不清屏幕"),
     p.ReceiptQuery(receipt="BZ7K3Q"),
     p.Withdraw(target_id="client-000001", reason="undo"),
+    p.MediaChunk(
+        ref="kiosk://k1/voice/a.m4a",
+        media="voice",
+        mime="audio/mp4",
+        size=3,
+        sha256="0" * 64,
+        chunk=0,
+        chunks=1,
+        data="AQID",
+    ),
 ]
 
 
@@ -163,3 +173,46 @@ def test_appeal_receipt_must_be_a_code() -> None:
     )
     with pytest.raises(PayloadError, match="receipt"):
         decode_as(raw, p.Request)
+
+
+def test_media_chunk_bounds() -> None:
+    too_big = msgspec.json.encode(
+        {
+            "ts": 1,
+            "seq": 1,
+            "id": "client-000001",
+            "body": {
+                "type": "media",
+                "ref": "r",
+                "media": "voice",
+                "mime": "audio/mp4",
+                "size": p.MAX_MEDIA_BYTES + 1,
+                "sha256": "0" * 64,
+                "chunk": 0,
+                "chunks": 1,
+                "data": "",
+            },
+        }
+    )
+    with pytest.raises(PayloadError, match="size"):
+        decode_as(too_big, p.Request)
+    bad_mime = msgspec.json.encode(
+        {
+            "ts": 1,
+            "seq": 1,
+            "id": "client-000001",
+            "body": {
+                "type": "media",
+                "ref": "r",
+                "media": "photo",
+                "mime": "application/x-sh",
+                "size": 1,
+                "sha256": "0" * 64,
+                "chunk": 0,
+                "chunks": 1,
+                "data": "",
+            },
+        }
+    )
+    with pytest.raises(PayloadError, match="mime"):
+        decode_as(bad_mime, p.Request)
