@@ -16,6 +16,7 @@ from pathlib import Path
 from contract.configfile import ConfigError
 from edge_agent import __version__
 from edge_agent.agent import Agent
+from edge_agent.clock import SystemClock
 from edge_agent.config import load
 
 log = logging.getLogger("edge_agent")
@@ -39,6 +40,14 @@ def _parser() -> argparse.ArgumentParser:
         choices=["debug", "info", "warning", "error"],
         help="log verbosity (default: info)",
     )
+    parser.add_argument(
+        "--clock-speed",
+        type=float,
+        default=1.0,
+        metavar="X",
+        help="run agent time X times faster than real time, for tests and benchmarks against a simulator "
+        "started with the same --speed; never in production (default 1)",
+    )
     parser.add_argument("--version", action="version", version=f"cunlink edge agent {__version__}")
     return parser
 
@@ -57,7 +66,10 @@ async def _serve(agent: Agent) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the agent; ``argv`` excludes the ``edge`` command word."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.clock_speed <= 0:
+        parser.error("--clock-speed must be positive")
     logging.basicConfig(
         level=args.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -65,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         config = load(args.config)
-        agent = Agent(config)
+        agent = Agent(config, clock=SystemClock(args.clock_speed))
     except ConfigError as exc:
         sys.stderr.write(f"{exc}\n")
         return 2

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, FilePath, SecretStr, field_validator, model_validator
+from pydantic import AfterValidator, Field, FilePath, field_validator, model_validator
 
 from contract.configfile import ConfigModel, Secret, dump_masked, load_config
 from contract.errors import TopicError
 from contract.topics import check_id
+from edge_agent.auths import AuthConfig
 from edge_agent.modules import available_modules
 
 LABEL_KEY_PATTERN = r"^[a-z_][a-z0-9_]{0,31}$"
@@ -69,13 +70,21 @@ class AgentSection(ConfigModel):
         description="where the bdSeq state file lives; default $STATE_DIRECTORY, else ~/.local/state/cunlink",
     )
 
-    def state_file(self) -> Path:
-        """The bdSeq state file of this node."""
+    def state_base(self) -> Path:
+        """The directory of this node's state files."""
         base = self.state_dir
         if base is None:
             env = os.environ.get("STATE_DIRECTORY")
             base = Path(env.split(":")[0]) if env else Path.home() / ".local" / "state" / "cunlink"
-        return base / f"{self.node_id}.state.json"
+        return base
+
+    def state_file(self) -> Path:
+        """The bdSeq state file of this node."""
+        return self.state_base() / f"{self.node_id}.state.json"
+
+    def store_file(self) -> Path:
+        """The SQLite file: outbox and device state (counters, uptimes)."""
+        return self.state_base() / f"{self.node_id}.db"
 
 
 class MqttSection(ConfigModel):
@@ -92,10 +101,13 @@ class MqttSection(ConfigModel):
     ca_file: FilePath | None = Field(
         default=None, description="CA bundle (must exist); when set, connect with TLS"
     )
-    max_buffered_devices: int = Field(
-        default=10_000,
-        ge=1,
-        description="while offline, the newest DATA of at most this many devices is kept in memory",
+    reconnect_max_delay: int = Field(
+        default=30, ge=1, le=600, description="longest wait in seconds between connection attempts"
+    )
+    wait_for_hub: bool = Field(
+        default=True,
+        description="publish only while the hub's retained STATE says online (data waits in the outbox); "
+        "false: publish whenever connected, unless STATE says offline",
     )
 
 
@@ -117,6 +129,19 @@ class PollSection(ConfigModel):
         le=0.5,
         description="fraction of the interval over which targets' start times are spread (by device id)",
     )
+    bulk: bool = Field(default=True, description="walk with GETBULK (false: GETNEXT only, for broken agents)")
+    walk_concurrency: int = Field(
+        default=2, ge=1, le=16, description="walk requests in flight at once per device"
+    )
+    columns_per_pdu: int = Field(default=10, ge=1, le=64, description="table columns walked in one GETBULK")
+    max_in_flight: int = Field(
+        default=256, ge=1, le=10_000, description="v1/v2c requests awaiting an answer at once, all targets"
+    )
+    retry_bulk_after: int = Field(
+        default=10,
+        ge=1,
+        description="cycles on GETNEXT after a GETBULK failure before GETBULK is tried again",
+    )
 
     @model_validator(mode="after")
     def _deadline_below_interval(self) -> PollSection:
@@ -131,83 +156,50 @@ class PollSection(ConfigModel):
         return self.deadline if self.deadline is not None else 0.8 * self.interval
 
 
-AuthProtocol = Literal["MD5", "SHA", "SHA224", "SHA256", "SHA384", "SHA512"]
-PrivProtocol = Literal["DES", "3DES", "AES", "AES128", "AES192", "AES256", "AES192C", "AES256C"]
+class OutboxSection(ConfigModel):
+    """Store and forward (docs/edge_agent.md, "Outbox")."""
 
-
-class AuthConfig(ConfigModel):
-    """Credentials, apart from targets (as in snmp_exporter): ``2c`` needs a community, ``3`` a user."""
-
-    version: Literal["2c", "3"] = Field(description='SNMP version: "2c" or "3"')
-    community: Secret | None = Field(default=None, description="v2c community")
-    username: str | None = Field(default=None, description="v3 USM user name")
-    auth_protocol: AuthProtocol | None = Field(default=None, description="v3 authentication protocol")
-    auth_password: Secret | None = Field(default=None, description="v3 authentication pass phrase")
-    password: Secret | None = Field(
+    max_bytes: int | None = Field(
         default=None,
-        description="v3 authentication pass phrase under snmp_exporter's name (use one of the two)",
+        ge=1024 * 1024,
+        description="bound on stored bytes; default: 24 h of every target's DATA at 3 KiB each, >= 64 MiB",
     )
-    security_level: Literal["noAuthNoPriv", "authNoPriv", "authPriv"] | None = Field(
+    max_age: float = Field(default=72 * 3600.0, gt=0, description="seconds telemetry is kept at most")
+    alarm_max_age: float = Field(default=7 * 86400.0, gt=0, description="seconds alarms and events are kept")
+    replay_rate: float | None = Field(
         default=None,
-        description="v3 security level as in snmp_exporter; when given it must match the keys set",
+        gt=0,
+        description="stored messages replayed per second at most; default 20 x the live rate, >= 20",
     )
-    priv_protocol: PrivProtocol | None = Field(default=None, description="v3 privacy protocol")
-    priv_password: Secret | None = Field(default=None, description="v3 privacy pass phrase")
+    window: int = Field(default=50, ge=1, le=1000, description="messages awaiting PUBACK at once")
+    synchronous: Literal["normal", "full"] = Field(
+        default="normal", description="SQLite synchronous: normal survives a process crash, full a power cut"
+    )
 
-    @field_validator("version", mode="before")
-    @classmethod
-    def _version_as_text(cls, value: Any) -> Any:
-        # `version: 3` (an int in YAML) is a natural thing to write.
-        return str(value) if isinstance(value, int) else value
 
-    @model_validator(mode="after")
-    def _fields_of_version(self) -> AuthConfig:
-        v3_fields = (
-            "username",
-            "auth_protocol",
-            "auth_password",
-            "password",
-            "security_level",
-            "priv_protocol",
-            "priv_password",
-        )
-        if self.version == "2c":
-            if self.community is None:
-                msg = 'version "2c" needs community'
-                raise ValueError(msg)
-            extra = [name for name in v3_fields if getattr(self, name) is not None]
-            if extra:
-                msg = f'version "2c" does not take {", ".join(extra)}'
-                raise ValueError(msg)
-            return self
-        if self.community is not None:
-            msg = 'version "3" does not take community'
-            raise ValueError(msg)
-        if not self.username:
-            msg = 'version "3" needs username'
-            raise ValueError(msg)
-        if self.auth_password is not None and self.password is not None:
-            msg = "give auth_password or password, not both"
-            raise ValueError(msg)
-        if (self.auth_protocol is None) != (self.auth_key is None):
-            msg = "auth_protocol and auth_password go together"
-            raise ValueError(msg)
-        if (self.priv_protocol is None) != (self.priv_password is None):
-            msg = "priv_protocol and priv_password go together"
-            raise ValueError(msg)
-        if self.priv_protocol is not None and self.auth_protocol is None:
-            msg = "privacy needs authentication (set auth_protocol and auth_password)"
-            raise ValueError(msg)
-        level = "authPriv" if self.priv_protocol else "authNoPriv" if self.auth_protocol else "noAuthNoPriv"
-        if self.security_level is not None and self.security_level != level:
-            msg = f"security_level {self.security_level} does not match the keys given ({level})"
-            raise ValueError(msg)
-        return self
+class TrapV3User(ConfigModel):
+    """An SNMPv3 trap sender: its credentials (an auths entry) and its engine id."""
 
-    @property
-    def auth_key(self) -> SecretStr | None:
-        """The v3 authentication pass phrase, under either of its names."""
-        return self.auth_password if self.auth_password is not None else self.password
+    auth: str = Field(description="name of a version 3 entry of auths")
+    engine_id: str = Field(
+        pattern=r"^(0x)?[0-9A-Fa-f]{10,64}$", description="the sender's snmpEngineID in hex (traps need it)"
+    )
+    device: str | None = Field(
+        default=None, description="the device sending with this engine id (else: contextName, then address)"
+    )
+
+
+class TrapsSection(ConfigModel):
+    """The trap and inform receiver."""
+
+    enabled: bool = Field(default=False, description="listen for traps and informs")
+    host: str = Field(default="0.0.0.0", description="address to listen on")
+    port: int = Field(default=162, ge=0, le=65535, description="UDP port (162 needs CAP_NET_BIND_SERVICE)")
+    communities: list[Secret] = Field(
+        default_factory=list,
+        description="v1/v2c communities accepted (with or without @device); default: those of auths",
+    )
+    v3: list[TrapV3User] = Field(default_factory=list, description="SNMPv3 senders, by engine id")
 
 
 class TargetConfig(ConfigModel):
@@ -227,6 +219,24 @@ class TargetConfig(ConfigModel):
     labels: Labels = Field(
         default_factory=dict, description="labels of the device (county, township, site...)"
     )
+    interval: float | None = Field(default=None, ge=1.0, le=86_400, description="overrides poll.interval")
+    timeout: float | None = Field(default=None, gt=0, le=60, description="overrides poll.timeout")
+    retries: int | None = Field(default=None, ge=0, le=10, description="overrides poll.retries")
+    max_repetitions: int | None = Field(
+        default=None, ge=1, le=200, description="overrides poll.max_repetitions"
+    )
+    deadline: float | None = Field(default=None, gt=0, description="overrides poll.deadline")
+    bulk: bool | None = Field(default=None, description="overrides poll.bulk")
+    walk_concurrency: int | None = Field(
+        default=None, ge=1, le=16, description="overrides poll.walk_concurrency"
+    )
+
+    @model_validator(mode="after")
+    def _own_deadline_below_interval(self) -> TargetConfig:
+        if self.deadline is not None and self.interval is not None and self.deadline >= self.interval:
+            msg = f"deadline ({self.deadline}) must be shorter than interval ({self.interval})"
+            raise ValueError(msg)
+        return self
 
     @field_validator("auth")
     @classmethod
@@ -250,6 +260,19 @@ class TargetConfig(ConfigModel):
         return value
 
 
+@dataclass(frozen=True, slots=True)
+class TargetPlan:
+    """Effective polling settings of one target."""
+
+    interval: float
+    deadline: float
+    timeout: float
+    retries: int
+    max_repetitions: int
+    bulk: bool
+    walk_concurrency: int
+
+
 class EdgeConfig(ConfigModel):
     """The whole edge agent config file."""
 
@@ -258,6 +281,42 @@ class EdgeConfig(ConfigModel):
     poll: PollSection = Field(default_factory=PollSection, description="polling defaults")
     auths: dict[str, AuthConfig] = Field(default_factory=dict, description="named SNMP credentials")
     targets: list[TargetConfig] = Field(default_factory=list, description="devices to poll")
+    outbox: OutboxSection = Field(default_factory=OutboxSection, description="store and forward")
+    traps: TrapsSection = Field(default_factory=TrapsSection, description="trap and inform receiver")
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> EdgeConfig:
+        for n, user in enumerate(self.traps.v3):
+            auth = self.auths.get(user.auth)
+            if auth is None or auth.version != "3":
+                msg = f"traps.v3[{n}].auth: {user.auth!r} is not a version 3 entry of auths"
+                raise ValueError(msg)
+        for n, target in enumerate(self.targets):
+            plan = self.plan(target)
+            if plan.deadline >= plan.interval:
+                msg = f"targets[{n}]: deadline {plan.deadline} must be shorter than interval {plan.interval}"
+                raise ValueError(msg)
+        return self
+
+    def plan(self, target: TargetConfig) -> TargetPlan:
+        """A target's effective polling settings (its overrides over ``poll``)."""
+        poll = self.poll
+        interval = target.interval if target.interval is not None else poll.interval
+        if target.deadline is not None:
+            deadline = target.deadline
+        elif target.interval is None:
+            deadline = poll.effective_deadline
+        else:
+            deadline = 0.8 * interval
+        return TargetPlan(
+            interval=interval,
+            deadline=deadline,
+            timeout=target.timeout if target.timeout is not None else poll.timeout,
+            retries=target.retries if target.retries is not None else poll.retries,
+            max_repetitions=target.max_repetitions or poll.max_repetitions,
+            bulk=target.bulk if target.bulk is not None else poll.bulk,
+            walk_concurrency=target.walk_concurrency or poll.walk_concurrency,
+        )
 
     @model_validator(mode="wrap")
     @classmethod

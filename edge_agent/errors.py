@@ -40,3 +40,8 @@ class SnmpAgentError(SnmpError):
     """The agent answered with an error-status (noSuchName, genErr, tooBig, ...)."""
 
     reason = "agent_error"
+
+    def __init__(self, message: str, *, reason: str | None = None, error_index: int = 0) -> None:
+        super().__init__(message, reason=reason)
+        self.error_index = error_index
+        """1-based var-bind the error-status refers to (0: the whole PDU)."""

@@ -1,31 +1,51 @@
 """The agent's MQTT session (Sparkplug B model, contract v1), independent of paho.
 
-It knows which devices exist and which answer, and turns poller reports into
-contract messages with the right ``seq``:
+It knows which devices exist and which answer, and turns poller and trap
+reports into contract messages:
 
-* on every (re)connect and on a ``rebirth`` command: NodeBirth (seq 0, bdSeq of
-  the connection's Will, version, labels, every device id), then a DeviceBirth
-  per answering device and a DeviceDeath per silent one, then the DATA held
-  while offline, flagged ``historical`` and re-numbered in the new session;
-* a device BIRTH when a device starts answering (or its properties change),
-  a device DEATH once when it stops;
-* a DATA per device per cycle and one for the node itself.
+* a session starts when the broker connection is up *and* the hub's retained
+  STATE says online (or, with ``wait_for_hub: false``, on connect): NodeBirth
+  (seq 0, bdSeq of the connection's Will), a DeviceBirth per answering device,
+  a DeviceDeath per silent one, then the outbox replay (:mod:`edge_agent.delivery`);
+* BIRTH and DEATH go straight to the wire and are never stored: they describe
+  the present, and every session re-births from it;
+* DATA, ALARM and EVENT always go through the outbox, online or not;
+* a device BIRTH when a device starts answering (or what it declares
+  changes), a device DEATH once when it stops.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import msgspec
 
-from contract.payloads import Data, DeviceBirth, DeviceDeath, Event, MetricDef, NodeBirth, NodeDeath, Sample
+from contract.codec import encode
+from contract.payloads import (
+    Alarm,
+    Data,
+    DeviceBirth,
+    DeviceDeath,
+    Event,
+    MetricDef,
+    NodeBirth,
+    NodeDeath,
+    Sample,
+)
 from contract.session import SeqCounter
 from contract.topics import NodeKind, Verb, node_topic
-from edge_agent.outbox import MemoryOutbox
-from edge_agent.poller import DeviceInfo, WallMs, wall_ms
+from edge_agent.delivery import Delivery, restamp
+from edge_agent.outbox import Stored
+from edge_agent.poller import DeviceInfo
 
 log = logging.getLogger(__name__)
+
+#: Publishes an encoded message now; the MQTT message id, or None when not connected.
+Publish = Callable[[str, bytes], int | None]
+Attrs = dict[str, str | int | float | bool]
 
 
 @dataclass(slots=True)
@@ -34,11 +54,11 @@ class _Device:
     up: bool | None = None
     """None until the first poll; then whether the last poll got an answer."""
     born: bool = False
-    """Whether a BIRTH for ``info`` went out in the current MQTT session."""
+    """Whether a BIRTH for ``info`` went out in the current session."""
 
 
 class NodeSession:
-    """Births, deaths and data of one agent node and the devices behind it."""
+    """Births, deaths, seq and the path of every node message."""
 
     def __init__(
         self,
@@ -46,11 +66,11 @@ class NodeSession:
         *,
         version: str,
         devices: list[str],
-        outbox: MemoryOutbox,
+        delivery: Delivery,
+        wall: Callable[[], int],
         labels: dict[str, str] | None = None,
         properties: dict[str, str] | None = None,
         metrics: list[MetricDef] | None = None,
-        wall: WallMs = wall_ms,
     ) -> None:
         self.node_id = node_id
         self.version = version
@@ -58,11 +78,12 @@ class NodeSession:
         self.properties = properties or {}
         self.metrics = metrics or []
         self._devices = {device: _Device() for device in devices}
-        self._out = outbox
+        self._delivery = delivery
         self._wall = wall
         self._seq = SeqCounter()
+        self._publish: Publish | None = None
         self.bd_seq: int | None = None
-        """bdSeq of the current connection; None while offline."""
+        """bdSeq of the current session; None while there is none."""
         self.births = 0
 
     def topic(self, verb: Verb, device: str | None = None) -> str:
@@ -71,25 +92,31 @@ class NodeSession:
 
     @property
     def online(self) -> bool:
-        """Whether a connection (and so a session) is up."""
-        return self.bd_seq is not None
+        """Whether a session is up."""
+        return self._publish is not None
 
-    def death(self, bd_seq: int) -> NodeDeath:
+    def death_payload(self, bd_seq: int) -> bytes:
         """The node DEATH for a connection with ``bd_seq`` (its Will, and the last word of a clean stop)."""
-        return NodeDeath(ts=self._wall(), bd_seq=bd_seq)
+        return encode(NodeDeath(ts=self._wall(), bd_seq=bd_seq))
 
-    # Connection events (from the MQTT publisher, on the event loop).
+    def stamp(self, message: Stored, historical: bool) -> Stored:
+        """Give a stored message this session's next seq (called by the delivery at wire time)."""
+        return restamp(message, self._seq.take(), historical)
 
-    def connected(self, bd_seq: int) -> None:
-        """A connection is up with a Will carrying ``bd_seq``: birth everything, then replay."""
+    # Session events (from the agent, on the event loop).
+
+    def start(self, bd_seq: int, publish: Publish) -> None:
+        """A session begins: birth everything, then let the outbox flow."""
         self.bd_seq = bd_seq
+        self._publish = publish
         self._birth_all()
-        for topic, held in self._out.take():
-            self._out.publish(topic, msgspec.structs.replace(held, seq=self._seq.take(), historical=True))
+        self._delivery.start(lambda topic, message: publish(topic, encode(message)))
 
-    def disconnected(self) -> None:
-        """The connection is gone; every BIRTH must be repeated in the next session."""
+    def stop(self) -> None:
+        """The session ended (connection lost or hub offline); every BIRTH must be repeated."""
         self.bd_seq = None
+        self._publish = None
+        self._delivery.stop()
         for state in self._devices.values():
             state.born = False
 
@@ -98,23 +125,24 @@ class NodeSession:
         if self.online:
             self._birth_all()
 
+    def _send(self, topic: str, message: msgspec.Struct) -> bool:
+        assert self._publish is not None  # callers check online
+        return self._publish(topic, encode(message)) is not None
+
     def _birth_all(self) -> None:
-        assert self.bd_seq is not None  # only called while online
+        assert self.bd_seq is not None  # only called in a session
         self.births += 1
-        seq = self._seq.birth()
-        self._out.publish(
-            self.topic(Verb.BIRTH),
-            NodeBirth(
-                ts=self._wall(),
-                seq=seq,
-                bd_seq=self.bd_seq,
-                version=self.version,
-                labels=self.labels,
-                properties=self.properties,
-                metrics=self.metrics,
-                devices=list(self._devices),
-            ),
+        birth = NodeBirth(
+            ts=self._wall(),
+            seq=self._seq.birth(),
+            bd_seq=self.bd_seq,
+            version=self.version,
+            labels=self.labels,
+            properties=self.properties,
+            metrics=self.metrics,
+            devices=list(self._devices),
         )
+        self._send(self.topic(Verb.BIRTH), birth)
         for device, state in self._devices.items():
             state.born = False
             if state.up and state.info is not None:
@@ -133,14 +161,13 @@ class NodeSession:
             properties=info.properties,
             metrics=info.metrics,
         )
-        state.born = self._out.publish(self.topic(Verb.BIRTH, device), message)
+        state.born = self._send(self.topic(Verb.BIRTH, device), message)
 
     def _death_device(self, device: str, reason: str) -> None:
-        self._out.publish(
-            self.topic(Verb.DEATH, device), DeviceDeath(ts=self._wall(), seq=self._seq.take(), reason=reason)
-        )
+        message = DeviceDeath(ts=self._wall(), seq=self._seq.take(), reason=reason)
+        self._send(self.topic(Verb.DEATH, device), message)
 
-    # Poller reports (DeviceSink).
+    # Poller and trap reports (the poller's DeviceSink).
 
     def device_up(self, device: str, info: DeviceInfo) -> None:
         """The device answered; BIRTH it if this session has not, or if what it declares changed."""
@@ -159,20 +186,40 @@ class NodeSession:
             self._death_device(device, reason)
 
     def device_data(self, device: str, ts: int, samples: list[Sample]) -> None:
-        """One cycle of a device's values."""
-        self._out.publish(self.topic(Verb.DATA, device), Data(ts=ts, seq=self._seq.take(), metrics=samples))
+        """One cycle of a device's values (stored, then sent when a session is up)."""
+        self._delivery.submit(self.topic(Verb.DATA, device), Data(ts=ts, seq=0, metrics=samples))
 
-    def device_event(
-        self, device: str, ts: int, event: str, attrs: dict[str, str | int | float | bool]
-    ) -> None:
+    def device_event(self, device: str, ts: int, event: str, attrs: Attrs) -> None:
         """A one-off event of a device (a reboot)."""
-        if self.online:
-            message = Event(ts=ts, seq=self._seq.take(), event=event, attrs=attrs)
-            self._out.publish(self.topic(Verb.EVENT, device), message)
-        else:
-            log.info("%s: %s while offline, not sent", device, event)
-            self._out.dropped += 1
+        self._delivery.submit(self.topic(Verb.EVENT, device), Event(ts=ts, seq=0, event=event, attrs=attrs))
+
+    def device_alarm(
+        self,
+        device: str,
+        ts: int,
+        alarm: str,
+        state: Literal["raised", "cleared"],
+        *,
+        severity: Literal["critical", "major", "minor", "warning"] = "major",
+        resource: str = "",
+        text: str = "",
+    ) -> None:
+        """A fault raised or cleared (from a trap)."""
+        message = Alarm(
+            ts=ts,
+            seq=0,
+            alarm=alarm,
+            state=state,
+            severity=severity,
+            resource=resource[:128],
+            text=text[:4000],
+        )
+        self._delivery.submit(self.topic(Verb.ALARM, device), message)
+
+    def knows(self, device: str) -> bool:
+        """Whether ``device`` is one of this node's devices."""
+        return device in self._devices
 
     def node_data(self, samples: list[Sample]) -> None:
         """The agent's own health metrics."""
-        self._out.publish(self.topic(Verb.DATA), Data(ts=self._wall(), seq=self._seq.take(), metrics=samples))
+        self._delivery.submit(self.topic(Verb.DATA), Data(ts=self._wall(), seq=0, metrics=samples))

@@ -7,36 +7,26 @@ deadline shorter than the interval, so one slow device cannot make its next
 poll overlap; if a poll still ends after its next slot (a starved event loop),
 the missed slots are skipped and counted rather than run late in a burst.
 
-Time is injected: ``clock`` (monotonic seconds), ``sleep`` and ``wall_ms``
-(epoch milliseconds for payload timestamps), so tests drive the schedule.
+Time comes from an injected :class:`~edge_agent.clock.Clock`, so tests drive
+the schedule (or run it accelerated).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from contract.payloads import MetricDef, Sample
+from edge_agent import health
+from edge_agent.clock import Clock
 from edge_agent.collect import DeviceCollector
-from edge_agent.counters import UptimeTracker
 from edge_agent.errors import SnmpError
-from edge_agent.snmp.transport import SnmpTransport
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], float]
-Sleep = Callable[[float], Awaitable[None]]
-WallMs = Callable[[], int]
-
-
-def wall_ms() -> int:
-    """UTC milliseconds since the epoch."""
-    return time.time_ns() // 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +65,8 @@ class PollHealth:
     failures: int = 0
     skipped: int = 0
     reboots: int = 0
+    partial: int = 0
+    """Cycles in which some request failed but the device answered."""
     last_duration: float = 0.0
     up: bool | None = None
     errors: dict[str, int] = field(default_factory=dict)
@@ -99,14 +91,12 @@ class TargetPoller:
         kind: str,
         labels: dict[str, str],
         collector: DeviceCollector,
-        transport: SnmpTransport,
         sink: DeviceSink,
         interval: float,
         deadline: float,
+        clock: Clock,
         phase: float = 0.0,
-        clock: Clock = time.monotonic,
-        sleep: Sleep = asyncio.sleep,
-        wall: WallMs = wall_ms,
+        save_state: Callable[[str, dict[str, Any]], None] | None = None,
     ) -> None:
         if not 0 < deadline < interval:
             msg = f"{device}: deadline {deadline} must be in (0, interval={interval})"
@@ -115,27 +105,30 @@ class TargetPoller:
         self.kind = kind
         self.labels = labels
         self.collector = collector
-        self.transport = transport
         self.sink = sink
         self.interval = interval
         self.deadline = deadline
         self.phase = phase
         self.health = PollHealth()
-        self._uptime = UptimeTracker()
         self._clock = clock
-        self._sleep = sleep
-        self._wall = wall
+        self._save_state = save_state
+
+    @property
+    def transport(self) -> Any:
+        """The target's transport (its stats feed the health metrics)."""
+        return self.collector.walker.transport
 
     async def run(self) -> None:
         """Poll on the grid until cancelled."""
-        next_at = self._clock() + self.phase
+        clock = self._clock
+        next_at = clock.now() + self.phase
         while True:
-            delay = next_at - self._clock()
+            delay = next_at - clock.now()
             if delay > 0:
-                await self._sleep(delay)
+                await clock.sleep(delay)
             await self.poll_once()
             next_at += self.interval
-            late = self._clock() - next_at
+            late = clock.now() - next_at
             if late >= 0:
                 missed = int(late // self.interval) + 1
                 self.health.skipped += missed
@@ -146,46 +139,51 @@ class TargetPoller:
 
     async def poll_once(self) -> bool:
         """One cycle under the deadline; reports to the sink. True when the device answered."""
-        started = self._clock()
-        ts = self._wall()
+        clock = self._clock
+        started = clock.now()
+        ts = clock.wall_ms()
         self.health.cycles += 1
         try:
-            async with asyncio.timeout(self.deadline):
-                snap = await self.collector.fetch(self.transport)
+            async with asyncio.timeout(clock.real(self.deadline)):
+                cycle = await self.collector.poll(ts / 1000)
         except TimeoutError:
             return self._failed("deadline", started, f"no complete answer within {self.deadline:.1f} s")
         except SnmpError as exc:
             return self._failed(exc.reason, started, str(exc))
-        ticks = snap.uptime_ticks
-        previous = self._uptime.last_ticks
-        rebooted = ticks is not None and self._uptime.observe(ticks, self._clock())
-        samples = self.collector.samples(snap, rebooted=rebooted)
-        for partial in snap.errors:
-            log.info("%s: partial failure: %s", self.device, partial)
+        if cycle.errors:
+            self.health.partial += 1
+            for partial in cycle.errors:
+                log.info("%s: partial failure: %s", self.device, partial)
+                if partial.reason not in ("timeout", "too_big", "gen_err", "no_such_name", "agent_error"):
+                    self.health.error(partial.reason)  # the transport has not counted these
         info = DeviceInfo(
             kind=self.kind,
             labels=self.labels,
-            properties=self.collector.properties(snap),
-            metrics=self.collector.metric_defs(),
+            properties=cycle.properties,
+            metrics=[*self.collector.metric_defs(), *health.DEVICE_METRICS],
         )
         self.health.up = True
-        self.health.last_duration = self._clock() - started
+        self.health.last_duration = clock.now() - started
         self.sink.device_up(self.device, info)
-        if rebooted:
+        if cycle.rebooted:
             self.health.reboots += 1
-            log.warning("%s: rebooted (sysUpTime %s -> %s)", self.device, previous, ticks)
-            attrs: dict[str, str | int | float | bool] = {"uptime_seconds": (ticks or 0) / 100}
-            if previous is not None:
-                attrs["previous_uptime_seconds"] = previous / 100
+            log.warning(
+                "%s: rebooted (sysUpTime %s -> %s)", self.device, cycle.previous_ticks, cycle.uptime_ticks
+            )
+            attrs: dict[str, str | int | float | bool] = {"uptime_seconds": (cycle.uptime_ticks or 0) / 100}
+            if cycle.previous_ticks is not None:
+                attrs["previous_uptime_seconds"] = cycle.previous_ticks / 100
             self.sink.device_event(self.device, ts, "device_reboot", attrs)
-        self.sink.device_data(self.device, ts, samples)
+        self.sink.device_data(self.device, ts, [*cycle.samples, *health.device_samples(self)])
+        if self._save_state is not None:
+            self._save_state(self.device, self.collector.to_state())
         return True
 
     def _failed(self, reason: str, started: float, detail: str) -> bool:
         if reason == "deadline":
             self.health.error(reason)
         self.health.failures += 1
-        self.health.last_duration = self._clock() - started
+        self.health.last_duration = self._clock.now() - started
         if self.health.up is not False:
             log.warning("%s: not answering (%s): %s", self.device, reason, detail)
         self.health.up = False

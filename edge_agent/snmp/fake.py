@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 from pathlib import Path
 
-from edge_agent.errors import EdgeAgentError
+from edge_agent.errors import EdgeAgentError, SnmpAgentError
 from edge_agent.snmp.transport import SnmpType, SnmpValue, TransportStats, VarBind, oid_key
 
 _INT_TYPES = {SnmpType.INTEGER, SnmpType.COUNTER32, SnmpType.GAUGE32, SnmpType.TIMETICKS, SnmpType.COUNTER64}
@@ -61,7 +61,7 @@ def format_snmprec(varbinds: list[VarBind]) -> str:
 
 
 class FakeTransport:
-    """Answers GET and walk from a dict of instance OID -> value."""
+    """Answers GET, GETNEXT and GETBULK from a dict of instance OID -> value."""
 
     def __init__(self, values: dict[str, SnmpValue] | None = None) -> None:
         self._values: dict[str, SnmpValue] = {}
@@ -69,11 +69,18 @@ class FakeTransport:
         self._names: list[str] = []
         self._stats = TransportStats()
         self.requests: list[tuple[str, str]] = []
-        """("get", oid) or ("walk", subtree) for each call, in order."""
-        self.repetitions: list[int | None] = []
-        """The max_repetitions asked for by each walk."""
+        """("get" | "next" | "bulk", oid) for each requested OID, in order."""
+        self.repetitions: list[int] = []
+        """The max-repetitions of each GETBULK."""
         self.failure: EdgeAgentError | None = None
         """When set, every request raises it (and counts like the real transport would)."""
+        self.bulk_failure: EdgeAgentError | None = None
+        """When set, only GETBULK raises it (an agent that mishandles GETBULK)."""
+        self.too_big_above: int | None = None
+        """GETBULK asking for more var-binds than this answers tooBig."""
+        self.max_response: int | None = None
+        """GETBULK answers are cut to this many var-binds (an agent's message size)."""
+        self.supports_bulk = True
         self.closed = False
         for oid, value in (values or {}).items():
             self.set(oid, value)
@@ -107,15 +114,27 @@ class FakeTransport:
         """The current value of an instance."""
         return self._values.get(oid)
 
-    def _check(self) -> None:
+    def walked(self) -> list[str]:
+        """The OIDs asked for with GETNEXT or GETBULK, in order."""
+        return [oid for kind, oid in self.requests if kind in ("next", "bulk")]
+
+    def _check(self, failure: EdgeAgentError | None = None) -> None:
         self._stats.requests += 1
-        if self.failure is not None:
-            if self.failure.reason == "timeout":
+        failure = failure or self.failure
+        if failure is not None:
+            if failure.reason == "timeout":
                 self._stats.timeouts += 1
             else:
-                self._stats.error(self.failure.reason)
-            raise self.failure
+                self._stats.error(failure.reason)
+            raise failure
         self._stats.responses += 1
+
+    def _next(self, oid: str) -> VarBind:
+        pos = bisect.bisect_right(self._order, oid_key(oid))
+        if pos >= len(self._names):
+            return (oid, SnmpValue(SnmpType.END_OF_MIB_VIEW))
+        name = self._names[pos]
+        return (name, self._values[name])
 
     async def get(self, oids: list[str]) -> list[VarBind]:
         """Values in request order; absent instances come back as noSuchInstance."""
@@ -124,20 +143,32 @@ class FakeTransport:
         self._stats.varbinds += len(oids)
         return [(oid, self._values.get(oid, SnmpValue(SnmpType.NO_SUCH_INSTANCE))) for oid in oids]
 
-    async def walk(self, subtree: str, *, max_repetitions: int | None = None) -> list[VarBind]:
-        """Instances strictly beneath ``subtree``, in OID order."""
-        self.requests.append(("walk", subtree))
-        self.repetitions.append(max_repetitions)
+    async def get_next(self, oids: list[str]) -> list[VarBind]:
+        """The instance after each OID."""
+        self.requests += [("next", oid) for oid in oids]
         self._check()
-        prefix = subtree + "."
-        start = bisect.bisect_right(self._order, oid_key(subtree))
-        rows: list[VarBind] = []
-        for name in self._names[start:]:
-            if not name.startswith(prefix):
+        self._stats.varbinds += len(oids)
+        return [self._next(oid) for oid in oids]
+
+    async def get_bulk(self, oids: list[str], max_repetitions: int) -> list[VarBind]:
+        """Row-major repetitions of GETNEXT, as RFC 3416 4.2.3 says."""
+        self.requests += [("bulk", oid) for oid in oids]
+        self.repetitions.append(max_repetitions)
+        if self.too_big_above is not None and len(oids) * max_repetitions > self.too_big_above:
+            self._check(SnmpAgentError("tooBig", reason="too_big"))
+        self._check(self.bulk_failure)
+        out: list[VarBind] = []
+        cursors = list(oids)
+        for _ in range(max_repetitions):
+            row = [self._next(oid) for oid in cursors]
+            out += row
+            cursors = [oid for oid, _ in row]
+            if all(v.type == SnmpType.END_OF_MIB_VIEW for _, v in row):
                 break
-            rows.append((name, self._values[name]))
-        self._stats.varbinds += len(rows)
-        return rows
+        if self.max_response is not None:
+            out = out[: self.max_response]
+        self._stats.varbinds += len(out)
+        return out
 
     async def close(self) -> None:
         """Mark closed (tests check the poller closes what it opened)."""

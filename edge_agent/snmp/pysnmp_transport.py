@@ -1,21 +1,23 @@
-"""The SNMP transport on pysnmp 7 (``pysnmp.hlapi.v3arch.asyncio``).
+"""The SNMPv3 transport on pysnmp 7 (``pysnmp.hlapi.v3arch.asyncio``), which implements USM.
 
-pysnmp reports failures as ``(errorIndication, errorStatus, errorIndex, varBinds)``
+v1/v2c targets use the agent's own codec (:mod:`edge_agent.snmp.v2c`), which
+costs a fraction of the CPU; this transport still speaks them too, for the
+benchmark's comparison. pysnmp reports failures as ``(errorIndication, errorStatus, errorIndex, varBinds)``
 tuples instead of raising; this module is the one place that turns them into
-:mod:`edge_agent.errors`, so nothing else imports pysnmp. Pitfalls handled here
+:mod:`edge_agent.errors`, so nothing else but the trap receiver imports pysnmp. Pitfalls handled here
 (docs/edge_agent.md, shared reference snmp.md 4.1):
 
 * one ``SnmpEngine`` per event loop, shared by all targets (an engine is bound to
   its loop, and creating one is slow);
 * ``UdpTransportTarget.create`` with explicit timeout and retries (defaults are 1 s x 5);
-* ``bulk_walk_cmd`` with ``lexicographicMode=False`` (else it walks to the end of
-  the MIB) and ``lookupMib=False`` (MIB lookups cost CPU); on ``requestTimedOut``
-  it yields and keeps going, so we stop at the first errorIndication.
+* ``lookupMib=False`` everywhere (MIB lookups cost CPU);
+* only the three primitives (``get_cmd``, ``next_cmd``, ``bulk_cmd``): walking
+  is :mod:`edge_agent.snmp.walk`'s job, the same for every transport (pysnmp's
+  ``bulk_walk_cmd`` walks one column per PDU and loops on timeouts).
 """
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from pyasn1.type import univ
@@ -23,11 +25,11 @@ from pysnmp.error import PySnmpError
 from pysnmp.hlapi.v3arch import asyncio as hl
 from pysnmp.proto import errind, rfc1902, rfc1905
 
-from edge_agent.config import AuthConfig
+from edge_agent.auths import AuthConfig
 from edge_agent.errors import SnmpAgentError, SnmpAuthError, SnmpError, SnmpTimeout
 from edge_agent.snmp.transport import SnmpType, SnmpValue, TransportStats, VarBind
 
-_AUTH_PROTOCOLS = {
+AUTH_PROTOCOLS = {
     "MD5": hl.USM_AUTH_HMAC96_MD5,
     "SHA": hl.USM_AUTH_HMAC96_SHA,
     "SHA224": hl.USM_AUTH_HMAC128_SHA224,
@@ -36,7 +38,7 @@ _AUTH_PROTOCOLS = {
     "SHA512": hl.USM_AUTH_HMAC384_SHA512,
 }
 # net-snmp and snmp_exporter naming: AES192/AES256 are the Blumenthal draft, the C variants Cisco's (Reeder).
-_PRIV_PROTOCOLS = {
+PRIV_PROTOCOLS = {
     "DES": hl.USM_PRIV_CBC56_DES,
     "3DES": hl.USM_PRIV_CBC168_3DES,
     "AES": hl.USM_PRIV_CFB128_AES,
@@ -97,24 +99,36 @@ def convert_value(value: Any) -> SnmpValue:
 
 def auth_data(auth: AuthConfig, context: str | None) -> hl.CommunityData | hl.UsmUserData:
     """pysnmp credentials for a configured auth (and a target's context, for v2c)."""
-    if auth.version == "2c":
-        assert auth.community is not None  # AuthConfig requires it for 2c
+    if auth.version in ("1", "2c"):
+        assert auth.community is not None  # AuthConfig requires it for v1 and v2c
         community = auth.community.get_secret_value()
         # Cisco-style community-string indexing: the context rides in the community.
-        # v2c is what most deployed gear speaks; the choice is the operator's (auths).
-        return hl.CommunityData(f"{community}@{context}" if context else community, mpModel=1)  # noqa: S508
+        # v1/v2c is what most deployed gear speaks; the choice is the operator's (auths).
+        model = 0 if auth.version == "1" else 1
+        return hl.CommunityData(f"{community}@{context}" if context else community, mpModel=model)
     kwargs: dict[str, Any] = {}
     if auth.auth_protocol is not None and auth.auth_key is not None:
         kwargs["authKey"] = auth.auth_key.get_secret_value()
-        kwargs["authProtocol"] = _AUTH_PROTOCOLS[auth.auth_protocol]
+        kwargs["authProtocol"] = AUTH_PROTOCOLS[auth.auth_protocol]
     if auth.priv_protocol is not None and auth.priv_password is not None:
         kwargs["privKey"] = auth.priv_password.get_secret_value()
-        kwargs["privProtocol"] = _PRIV_PROTOCOLS[auth.priv_protocol]
+        kwargs["privProtocol"] = PRIV_PROTOCOLS[auth.priv_protocol]
     # noAuthNoPriv/authNoPriv are allowed because some devices offer nothing better.
     return hl.UsmUserData(auth.username, **kwargs)  # noqa: S509
 
 
-def _raise_for(indication: Any, status: Any, where: str) -> None:
+def _flatten(var_binds: Any) -> list[Any]:
+    """Var-binds as one list of (name, value) tuples; older pysnmp nested GETNEXT/GETBULK rows in lists."""
+    out: list[Any] = []
+    for item in var_binds:
+        if isinstance(item, list):
+            out.extend(item)
+        else:
+            out.append(item)
+    return out
+
+
+def _raise_for(indication: Any, status: Any, index: Any, where: str) -> None:
     if indication:
         if isinstance(indication, errind.RequestTimedOut):
             raise SnmpTimeout(f"{where}: no response") from None
@@ -128,7 +142,9 @@ def _raise_for(indication: Any, status: Any, where: str) -> None:
     if status and int(status):
         code = int(status)
         reason = _ERROR_STATUS.get(code, "agent_error")
-        raise SnmpAgentError(f"{where}: agent error-status {status.prettyPrint()}", reason=reason)
+        raise SnmpAgentError(
+            f"{where}: agent error-status {status.prettyPrint()}", reason=reason, error_index=int(index or 0)
+        )
 
 
 class PysnmpTransport:
@@ -147,6 +163,7 @@ class PysnmpTransport:
         max_repetitions: int = 25,
     ) -> None:
         self._engine = engine
+        self._version = auth.version
         self._address = (address, port)
         self._auth = auth_data(auth, context)
         # v3 carries the context in the PDU; v2c already put it into the community.
@@ -183,62 +200,47 @@ class PysnmpTransport:
         else:
             self._stats.error(exc.reason)
 
-    async def get(self, oids: list[str]) -> list[VarBind]:
-        """GET ``oids`` in one PDU."""
+    @property
+    def supports_bulk(self) -> bool:
+        """Every version but SNMPv1."""
+        return self._version != "1"
+
+    async def _call(self, what: str, command: Any, *args: Any) -> list[VarBind]:
         target = await self._udp_target()
-        objects = [hl.ObjectType(hl.ObjectIdentity(oid)) for oid in oids]
+        where = f"{what} {self._address[0]}:{self._address[1]}"
         self._stats.requests += 1
         try:
-            indication, status, _index, var_binds = await hl.get_cmd(
-                self._engine, self._auth, target, self._context, *objects, lookupMib=False
+            indication, status, index, var_binds = await command(
+                self._engine, self._auth, target, self._context, *args, lookupMib=False
             )
-            _raise_for(indication, status, f"GET {self._address[0]}:{self._address[1]}")
-        except SnmpError as exc:
-            self._count_failure(exc)
-            raise
-        except PySnmpError as exc:
-            self._stats.error("snmp_error")
-            raise SnmpError(f"GET {self._address[0]}: {exc}") from None
-        self._stats.responses += 1
-        self._stats.varbinds += len(var_binds)
-        return [(str(name), convert_value(value)) for name, value in var_binds]
-
-    async def walk(self, subtree: str, *, max_repetitions: int | None = None) -> list[VarBind]:
-        """GETBULK walk of ``subtree``; stops at the first error of any kind."""
-        target = await self._udp_target()
-        rows: list[VarBind] = []
-        where = f"walk {subtree} at {self._address[0]}:{self._address[1]}"
-        walker = hl.bulk_walk_cmd(
-            self._engine,
-            self._auth,
-            target,
-            self._context,
-            0,
-            min(max_repetitions or self._max_repetitions, self._max_repetitions),
-            hl.ObjectType(hl.ObjectIdentity(subtree)),
-            lexicographicMode=False,
-            lookupMib=False,
-        )
-        try:
-            async with contextlib.aclosing(walker) as responses:
-                async for indication, status, _index, var_binds in responses:
-                    self._stats.requests += 1
-                    _raise_for(indication, status, where)
-                    self._stats.responses += 1
-                    converted = [(str(name), convert_value(value)) for name, value in var_binds]
-                    present = [vb for vb in converted if vb[1].type != SnmpType.END_OF_MIB_VIEW]
-                    rows += present
-                    # pysnmp stops at endOfMibView itself; this guards the end of the MIB anyway.
-                    if len(present) != len(converted):
-                        break
+            _raise_for(indication, status, index, where)
         except SnmpError as exc:
             self._count_failure(exc)
             raise
         except PySnmpError as exc:
             self._stats.error("snmp_error")
             raise SnmpError(f"{where}: {exc}") from None
-        self._stats.varbinds += len(rows)
-        return rows
+        self._stats.responses += 1
+        flat = _flatten(var_binds)
+        self._stats.varbinds += len(flat)
+        return [(str(name), convert_value(value)) for name, value in flat]
+
+    async def get(self, oids: list[str]) -> list[VarBind]:
+        """GET ``oids`` in one PDU."""
+        return await self._call("GET", hl.get_cmd, *self._objects(oids))
+
+    async def get_next(self, oids: list[str]) -> list[VarBind]:
+        """GETNEXT in one PDU."""
+        return await self._call("GETNEXT", hl.next_cmd, *self._objects(oids))
+
+    async def get_bulk(self, oids: list[str], max_repetitions: int) -> list[VarBind]:
+        """GETBULK, every OID a repeater."""
+        reps = min(max_repetitions, self._max_repetitions)
+        return await self._call("GETBULK", hl.bulk_cmd, 0, reps, *self._objects(oids))
+
+    @staticmethod
+    def _objects(oids: list[str]) -> list[Any]:
+        return [hl.ObjectType(hl.ObjectIdentity(oid)) for oid in oids]
 
     async def close(self) -> None:
         """Nothing to release per target: sockets belong to the shared engine."""

@@ -70,11 +70,14 @@ class TransportStats:
     """What one transport did: the raw material of the agent's own health metrics."""
 
     requests: int = 0
-    """PDUs sent (each retry counts again only when the library reports it; pysnmp does not)."""
+    """Request PDUs sent, not counting retries."""
+    retries: int = 0
+    """Requests sent again after no answer within the timeout."""
     responses: int = 0
     """Response PDUs received."""
     varbinds: int = 0
     timeouts: int = 0
+    """Requests that got no answer after all retries."""
     errors: dict[str, int] = field(default_factory=dict)
 
     def error(self, reason: str) -> None:
@@ -83,11 +86,20 @@ class TransportStats:
 
 
 class SnmpTransport(Protocol):
-    """Read access to one SNMP agent (one target: address, credentials, context)."""
+    """The three read operations on one SNMP agent (one target: address, credentials, context).
+
+    Walking (GETBULK sizing, GETNEXT fallback, several columns per PDU) is built on
+    these in :mod:`edge_agent.snmp.walk`, once for every transport.
+    """
 
     @property
     def stats(self) -> TransportStats:
         """Counters of this transport since it was created."""
+        ...
+
+    @property
+    def supports_bulk(self) -> bool:
+        """False for SNMPv1, which has no GETBULK."""
         ...
 
     async def get(self, oids: list[str]) -> list[VarBind]:
@@ -97,17 +109,20 @@ class SnmpTransport(Protocol):
         """
         ...
 
-    async def walk(self, subtree: str, *, max_repetitions: int | None = None) -> list[VarBind]:
-        """Every instance under ``subtree`` (not including it), in OID order.
+    async def get_next(self, oids: list[str]) -> list[VarBind]:
+        """GETNEXT: the instance after each OID, or endOfMibView. Raises like :meth:`get`."""
+        ...
 
-        ``max_repetitions`` overrides the configured GETBULK size for this walk (the
-        caller knows how many rows the subtree had last time). An empty list means
-        the agent has nothing there. Raises like :meth:`get`.
+    async def get_bulk(self, oids: list[str], max_repetitions: int) -> list[VarBind]:
+        """GETBULK with every OID a repeater: row-major, ``len(oids)`` var-binds per repetition.
+
+        The agent may return fewer var-binds than asked (message size); a too-big
+        answer raises ``SnmpError(reason="too_big")``. Raises like :meth:`get`.
         """
         ...
 
     async def close(self) -> None:
-        """Release sockets; the transport is not used afterwards."""
+        """Release what the transport holds; it is not used afterwards."""
         ...
 
 

@@ -39,6 +39,7 @@ class MqttRecorder:
             CallbackAPIVersion.VERSION2, client_id=f"recorder-{node}", clean_session=True
         )
         self.client.on_connect = self._on_connect
+        self.client.on_disconnect = lambda *_: self._subscribed.clear()
         self.client.on_subscribe = self._on_subscribe
         self.client.on_message = self._on_message
         self.client.reconnect_delay_set(min_delay=1, max_delay=1)

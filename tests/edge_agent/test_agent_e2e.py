@@ -1,7 +1,9 @@
 """The whole agent against a real net-snmp snmpd and a real Mosquitto.
 
 A paho subscriber records what the agent publishes and decodes it with the
-contract codec; values are checked against net-snmp's own snmpget.
+contract codec; values are checked against net-snmp's own snmpget. These
+configs set ``wait_for_hub: false`` (no hub runs here); test_hub_state.py
+covers the hub's STATE.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ def agent_config(
         f"  host: {mosquitto.host}",
         f"  port: {mosquitto.port}",
         "  keepalive: 5",
+        "  reconnect_max_delay: 1",
+        "  wait_for_hub: false",
         "poll: {interval: 1, timeout: 0.3, retries: 0, max_repetitions: 25}",
         "auths:",
         f"  v2c: {{version: '2c', community: {community}}}",
@@ -80,7 +84,7 @@ async def run_agent() -> AsyncIterator[Callable[[Path], Any]]:
     yield start
     for stop, task in running:
         stop.set()
-        await asyncio.wait_for(task, 10)
+        await asyncio.wait_for(task, 15)
 
 
 def _snmpget(agent: Snmpd, oid: str) -> int:
@@ -130,17 +134,20 @@ async def test_births_data_device_death_rebirth_and_clean_death(
     assert before <= octets <= _snmpget(snmpd, IF_HC_IN_OCTETS_LO)
     assert _value(data.metrics, "if_oper_status", ifname="lo", if_oper_status="up") == 1
 
-    # The node reports its own health; ghost is down and counted as timing out.
+    # The node reports its own health: one device up, one down, timeouts counted.
     def node_health() -> Data | None:
         for _, message in recorder.messages(Data, None):
-            if _value(message.metrics, "edge_device_up", device="ghost") == 0 and _value(
-                message.metrics, "edge_device_up", device="lo-host"
+            if _value(message.metrics, "edge_devices", state="down") == 1 and _value(
+                message.metrics, "edge_devices", state="up"
             ):
                 return message
         return None
 
     health = await recorder.wait_for("node DATA with device health", node_health)
-    assert (_value(health.metrics, "edge_snmp_timeouts_total", device="ghost") or 0) >= 1
+    assert (_value(health.metrics, "edge_snmp_timeouts_total") or 0) >= 1
+    assert _value(health.metrics, "edge_outbox_depth") is not None
+    # Each device's own numbers ride in its DATA.
+    assert (_value(data.metrics, "edge_snmp_requests_total") or 0) >= 1
     assert recorder.messages(DeviceBirth, "ghost") == []
     assert len(recorder.messages(DeviceDeath, "ghost")) == 1  # once, however many polls fail
 
@@ -258,3 +265,62 @@ async def test_reboot_reaches_the_broker_as_an_event(
         stop.set()
         await asyncio.wait_for(task, 10)
     assert device.closed
+
+
+async def test_boots_without_a_broker_and_a_restart_keeps_counting(
+    tmp_path: Path, mosquitto: Mosquitto
+) -> None:
+    """The agent polls from its local config with no broker, and a restart continues its counters.
+
+    A legacy gNB (32-bit ifInOctets only) is polled by a first agent while the broker is
+    unreachable; its DATA waits in the outbox. The agent stops; the counter wraps while it is
+    down; a second agent with the same state directory connects, replays the first agent's DATA
+    (historical) and continues the extended total from the saved state instead of reporting the
+    raw 32-bit value, which Prometheus would read as a reset.
+    """
+    device = FakeTransport.from_snmprec(FIXTURES / "gnb-legacy.snmprec")
+    in_octets = "1.3.6.1.2.1.2.2.1.10.1"
+    away = Mosquitto(tmp_path / "away")  # a port nothing listens on
+    away.port = free_port()
+    config = load(agent_config(tmp_path / "agent.yaml", away, [("legacy", 161)]))
+    first = Agent(config, transport_factory=lambda target: device)
+    stop = asyncio.Event()
+    task = asyncio.create_task(first.run(stop))
+    try:
+        deadline = asyncio.get_running_loop().time() + 10
+        while not (first.pollers and first.pollers[0].health.cycles >= 2):
+            assert asyncio.get_running_loop().time() < deadline, "nothing polled without a broker"
+            await asyncio.sleep(0.1)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 15)
+    assert first.pollers[0].collector.counters.to_state()  # what the state file now holds
+
+    before = device.value(in_octets)
+    assert before is not None
+    assert isinstance(before.value, int)
+    device.set(in_octets, SnmpValue(SnmpType.COUNTER32, 1000))  # wrapped while no agent ran
+    uptime = device.value("1.3.6.1.2.1.1.3.0")
+    assert uptime is not None
+    assert isinstance(uptime.value, int)
+    device.set("1.3.6.1.2.1.1.3.0", SnmpValue(SnmpType.TIMETICKS, uptime.value + 3000))
+
+    recorder = MqttRecorder(mosquitto.host, mosquitto.port, NODE)
+    try:
+        config = load(agent_config(tmp_path / "agent.yaml", mosquitto, [("legacy", 161)]))
+        second = Agent(config, transport_factory=lambda target: device)
+        stop = asyncio.Event()
+        task = asyncio.create_task(second.run(stop))
+
+        def live() -> Data | None:
+            found = [m for _, m in recorder.messages(Data, "legacy") if not m.historical]
+            return found[0] if found else None
+
+        data = await recorder.wait_for("live DATA after the restart", live, 15)
+        replayed = [m for _, m in recorder.messages(Data, "legacy") if m.historical]
+        assert len(replayed) >= 2  # the first agent's cycles, polled with no broker
+        assert _value(data.metrics, "if_hc_in_octets", ifname="backhaul0") == 2**32 + 1000
+        stop.set()
+        await asyncio.wait_for(task, 15)
+    finally:
+        recorder.close()

@@ -148,3 +148,56 @@ def test_validate_config_file_masks_secrets(tmp_path: Path, monkeypatch: pytest.
         assert secret not in rendered
     assert "community: '**********'" in rendered
     assert "max_repetitions: 25" in rendered  # defaults are shown
+
+
+def test_v1_per_target_overrides_outbox_and_traps(tmp_path: Path) -> None:
+    secret = tmp_path / "priv"
+    secret.write_text("from-a-file\n", encoding="utf-8")
+    text = (
+        GOOD.replace(
+            "  sim_v2c: {version", "  old_ups: {version: '1', community: private}\n  sim_v2c: {version"
+        )
+        .replace("priv_password: s3cret-priv}", f"priv_password: 'file:{secret}'}}")
+        .replace(
+            "    modules: [system, ups]\n", "    modules: [system, ups]\n    interval: 60\n    bulk: false\n"
+        )
+        + "outbox: {max_bytes: 100000000, replay_rate: 40}\n"
+        + "traps: {enabled: true, port: 0,\n"
+        + "        v3: [{auth: v3_example, engine_id: '0x8000000001020304', device: ups-0001}]}\n"
+    )
+    config = load(_write(tmp_path, text))
+    assert config.auths["old_ups"].version == "1"
+    assert config.auths["v3_example"].priv_password.get_secret_value() == "from-a-file"  # type: ignore[union-attr]
+    gnb, ups = config.targets
+    assert config.plan(gnb).interval == 15
+    assert config.plan(ups).interval == 60
+    assert config.plan(ups).deadline == pytest.approx(48.0)  # 0.8 x its own interval
+    assert config.plan(ups).bulk is False
+    assert config.plan(gnb).walk_concurrency == 2
+    assert config.outbox.replay_rate == 40
+    assert config.traps.v3[0].device == "ups-0001"
+    assert "from-a-file" not in validate_config_file(_write(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    ("addition", "expected"),
+    [
+        ("traps: {v3: [{auth: sim_v2c, engine_id: '8000000001'}]}\n", "is not a version 3 entry of auths"),
+        ("traps: {v3: [{auth: v3_example, engine_id: 'zz'}]}\n", "traps.v3[0].engine_id"),
+        ("outbox: {max_bytes: 10}\n", "outbox.max_bytes"),
+        ("outbox: {synchronous: sometimes}\n", "outbox.synchronous"),
+    ],
+)
+def test_new_sections_name_their_key_and_line(tmp_path: Path, addition: str, expected: str) -> None:
+    text = GOOD + addition
+    path = _write(tmp_path, text)
+    message = _error(path)
+    assert expected in message
+    assert f"{path}:" in message
+
+
+def test_a_target_deadline_must_fit_its_interval(tmp_path: Path) -> None:
+    text = GOOD.replace("    modules: [system, ups]\n", "    modules: [system, ups]\n    deadline: 30\n")
+    path = _write(tmp_path, text)
+    message = _error(path)
+    assert "targets[1]: deadline 30.0 must be shorter than interval 15.0" in message

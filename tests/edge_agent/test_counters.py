@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from edge_agent.counters import COUNTER32_MODULO, CounterBank, UptimeTracker
 
-KEY = ("1.3.6.1.2.1.2.2.1.10", "1")
+KEY = "1.3.6.1.2.1.2.2.1.10|1"
 
 
 def test_first_value_is_reported_as_is_and_rises_add_up() -> None:
@@ -50,7 +50,7 @@ def test_counter64_fall_is_a_reset() -> None:
 
 def test_series_are_independent_and_forgotten_when_gone() -> None:
     bank = CounterBank()
-    other = ("1.3.6.1.2.1.2.2.1.10", "2")
+    other = "1.3.6.1.2.1.2.2.1.10|2"
     bank.observe(KEY, 10, width=32, rebooted=False)
     bank.observe(other, 20, width=32, rebooted=False)
     for _ in range(3):
@@ -84,3 +84,30 @@ def test_uptime_that_stands_still_is_not_a_reboot() -> None:
     tracker = UptimeTracker()
     tracker.observe(500, now=0.0)
     assert not tracker.observe(500, now=15.0)
+
+
+def test_engine_boots_decides_when_the_agent_reports_it() -> None:
+    tracker = UptimeTracker()
+    tracker.observe(2**32 - 500, now=0.0, boots=7)
+    # sysUpTime went back far from where a wrap would land, but engineBoots did not move: no reboot.
+    assert not tracker.observe(900_000, now=15.0, boots=7)
+    # engineBoots moved while sysUpTime went forward (the agent restarted 2 polls ago, say): a reboot.
+    assert tracker.observe(950_000, now=30.0, boots=8)
+
+
+def test_state_survives_a_restart_of_the_agent() -> None:
+    bank = CounterBank()
+    bank.observe(KEY, COUNTER32_MODULO - 10, width=32, rebooted=False)
+    bank.observe(KEY, 5, width=32, rebooted=False)  # wrapped once: total 2**32 + 5
+    tracker = UptimeTracker()
+    tracker.observe(100_000, now=1_000.0)
+
+    # A new agent process loads what the old one saved.
+    bank2, tracker2 = CounterBank(), UptimeTracker()
+    bank2.load_state(bank.to_state())
+    tracker2.load_state(tracker.to_state())
+    # The counter went on from 5 to 905: the total continues instead of restarting at 905.
+    assert bank2.observe(KEY, 905, width=32, rebooted=False) == COUNTER32_MODULO + 905
+    # 60 s later the device's uptime moved on: no false reboot; had it gone back, a reboot.
+    assert not tracker2.observe(106_000, now=1_060.0)
+    assert tracker2.observe(50, now=1_070.0)

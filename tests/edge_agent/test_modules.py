@@ -9,7 +9,7 @@ import pytest
 from contract.configfile import ConfigError
 from edge_agent.modules import MODULE_DIR, available_modules, load_module, load_modules
 
-SHIPPED = {"system", "if_mib", "gnb_radio", "ups"}
+SHIPPED = {"system", "if_mib", "gnb_radio", "ups", "entity_sensor", "host_resources"}
 
 MINIMAL = """\
 name: demo
@@ -18,7 +18,7 @@ walk:
 metrics:
   - name: if_oper_status
     oid: 1.3.6.1.2.1.2.2.1.8
-    type: stateset
+    type: EnumAsStateSet
     index: ifindex
     help: state
     enum: {1: up, 2: down}
@@ -55,14 +55,26 @@ def test_minimal_module(tmp_path: Path) -> None:
     ("replace", "by", "line", "expected"),
     [
         ("    help: state\n", "    help: state\n    colour: red\n", 10, "metrics[0].colour: unknown key"),
-        ("    enum: {1: up, 2: down}\n", "", 5, "enum is required for type stateset"),
+        (
+            "    enum: {1: up, 2: down}\n",
+            "",
+            5,
+            "enum is required for types Bits, EnumAsInfo, EnumAsStateSet",
+        ),
         (
             "  - 1.3.6.1.2.1.2.2.1.8\n",
             "  - 1.3.6.1.2.1.2.2.1.7\n",
             1,
             "1.3.6.1.2.1.2.2.1.8 is not under a walk subtree",
         ),
-        ("    type: stateset\n", "    type: histogram\n", 7, "metrics[0].type"),
+        ("    type: EnumAsStateSet\n", "    type: histogram\n", 7, "metrics[0].type"),
+        ("    help: state\n", "    help: state\n    value_label: v\n", 5, "value_label is allowed only for"),
+        (
+            "    help: state\n",
+            "    help: state\n    extra_labels: [nope]\n",
+            1,
+            "extra label nope must name a lookup",
+        ),
         ("    oid: 1.3.6.1.2.1.2.2.1.8\n", "    oid: .1.3.6.1.2.1.2.2.1.8\n", 6, "metrics[0].oid"),
     ],
 )
@@ -84,3 +96,12 @@ def test_module_name_must_match_its_file(tmp_path: Path) -> None:
 
 def test_shipped_files_live_next_to_the_loader() -> None:
     assert {p.stem for p in MODULE_DIR.glob("*.yaml")} == SHIPPED
+
+
+def test_lookups_need_not_be_walked_and_are_walked_apart() -> None:
+    if_mib = load_modules(["if_mib"])["if_mib"]
+    assert if_mib.lookup_columns() == ["1.3.6.1.2.1.31.1.1.1.1", "1.3.6.1.2.1.2.2.1.2"]
+    assert if_mib.cache.marker == "1.3.6.1.2.1.31.1.5.0"
+    sensors = load_modules(["entity_sensor"])["entity_sensor"]
+    value = next(m for m in sensors.metrics if m.name == "entity_sensor_value")
+    assert value.metric_def().labels == ["sensor", "sensor_type"]
