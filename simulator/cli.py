@@ -106,6 +106,11 @@ def _sim_parser(sub: Any) -> None:
         help="HTTP control API port, 0 = any free, -1 = off (default %(default)s)",
     )
     net.add_argument("--ready-file", help="write the bound ports here as JSON once serving")
+    net.add_argument(
+        "--trap-target",
+        metavar="HOST:PORT",
+        help="send SNMPv2c traps for link_down and power_cut faults here (community <community>@<device>)",
+    )
     snmp = sim.add_argument_group("SNMP")
     snmp.add_argument(
         "--community", default="public", help="v2c community before '@device' (default %(default)s)"
@@ -132,6 +137,12 @@ def _sim_parser(sub: Any) -> None:
     agent.add_argument("--mqtt-host", default="127.0.0.1")
     agent.add_argument("--mqtt-port", type=int, default=1883)
     agent.add_argument("--interval", type=int, default=15, help="poll interval in seconds")
+    agent.add_argument(
+        "--agent-per-county",
+        action="store_true",
+        help="write one agent config per county instead (OUT-<county code>.yaml, node id <node-id>-<code>), "
+        "so that a whole city is polled by several agents in time",
+    )
     sim.add_argument("--log-level", default="INFO", help="logging level (default %(default)s)")
 
     ssub = sim.add_subparsers(dest="sim_cmd", metavar="[COMMAND]")
@@ -292,7 +303,15 @@ def _sim_options(args: argparse.Namespace) -> SimOptions:
         v3_users=(user,),
         max_msg_size=args.max_msg_size,
         port_per_device=args.port_per_device,
+        trap_target=_host_port(args.trap_target) if args.trap_target else None,
     )
+
+
+def _host_port(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise CliError(f"bad --trap-target {text!r}: expected HOST:PORT")
+    return host, int(port)
 
 
 def _kinds(text: str | None) -> set[str] | None:
@@ -333,7 +352,14 @@ async def _serve(args: argparse.Namespace) -> int:
                     v3_user=options.v3_users[0],
                     device_ports=ports.devices,
                 )
-                await asyncio.to_thread(dump_agent_config, config, args.agent_config)
+                if args.agent_per_county:
+                    for code, part in _per_county(fleet, config).items():
+                        out = Path(args.agent_config)
+                        await asyncio.to_thread(
+                            dump_agent_config, part, out.with_name(f"{out.stem}-{code}{out.suffix}")
+                        )
+                else:
+                    await asyncio.to_thread(dump_agent_config, config, args.agent_config)
             # Last, so that a launcher polling for this file finds the agent config complete.
             if args.ready_file:
                 await asyncio.to_thread(write_ready_file, args.ready_file, ports, len(sim.devices))
@@ -352,6 +378,22 @@ async def _serve(args: argparse.Namespace) -> int:
             await asyncio.to_thread(Path(args.ready_file).unlink, missing_ok=True)
     log.info("stopped")
     return 0
+
+
+def _per_county(fleet: Any, config: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Split an agent config by the county of each target (an additive option for the demo)."""
+    parts: dict[str, dict[str, Any]] = {}
+    for target in config["targets"]:
+        code = fleet.index.county_of(target["device"]).code
+        part = parts.get(code)
+        if part is None:
+            part = parts[code] = {
+                **config,
+                "agent": {"node_id": f"{config['agent']['node_id']}-{code}"},
+                "targets": [],
+            }
+        part["targets"].append(target)
+    return parts
 
 
 async def _log_stats(sim: Simulator, stop: asyncio.Event, every: float = 60.0) -> None:

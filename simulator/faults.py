@@ -14,6 +14,9 @@ it does, what clearing it does, and whether it stays active until cleared.
                drains (``runtime_s`` overrides how long it lasts); when flat,
                the site's other devices stop answering; clearing restores
                mains and those devices boot again
+
+With a trap sender (``--trap-target``), link_down and power_cut also send the
+matching SNMPv2c notifications (simulator/traps.py).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import msgspec
 from simulator.clock import SimClock
 from simulator.device import SimDevice
 from simulator.registry import DeviceSet
+from simulator.traps import TrapSender
 
 FaultName = Literal["down", "link_down", "reboot", "slow", "power_cut"]
 
@@ -88,21 +92,26 @@ def _undown(_fi: FaultInjector, dev: SimDevice, _t: float) -> None:
     dev.down = False
 
 
-def _link_down(_fi: FaultInjector, dev: SimDevice, p: LinkDownParams, t: float) -> dict[str, object]:
+def _link_down(fi: FaultInjector, dev: SimDevice, p: LinkDownParams, t: float) -> dict[str, object]:
     ifindex = dev.profile.backhaul_if if p.ifindex is None else p.ifindex
     if not 1 <= ifindex <= len(dev.ifaces):
         msg = f"{dev.id} has interfaces 1..{len(dev.ifaces)}, not {ifindex}"
         raise FaultError(msg)
+    was_up = dev.ifaces[ifindex - 1].oper_up
     dev.set_link(ifindex, False, t)
+    if fi.traps is not None and was_up:
+        fi.traps.link(dev, ifindex, up=False)
     previous = dev.faults.get("link_down", {}).get("ifindex", [])
     assert isinstance(previous, list)
     return {"ifindex": sorted({*previous, ifindex})}
 
 
-def _link_up(_fi: FaultInjector, dev: SimDevice, t: float) -> None:
+def _link_up(fi: FaultInjector, dev: SimDevice, t: float) -> None:
     for iface_no, iface in enumerate(dev.ifaces, start=1):
         if not iface.oper_up:
             dev.set_link(iface_no, True, t)
+            if fi.traps is not None:
+                fi.traps.link(dev, iface_no, up=True)
 
 
 def _reboot(_fi: FaultInjector, dev: SimDevice, p: RebootParams, t: float) -> dict[str, object]:
@@ -137,6 +146,8 @@ def _power_cut(fi: FaultInjector, dev: SimDevice, p: PowerCutParams, t: float) -
     # The cut belongs to the site, so every served device there shows it.
     for other in fi.devices.at_site(dev.spec.site):
         other.faults["power_cut"] = params
+        if fi.traps is not None and other.kind == "ups":
+            fi.traps.on_battery(other)
     return params
 
 
@@ -144,6 +155,8 @@ def _power_back(fi: FaultInjector, dev: SimDevice, t: float) -> None:
     dev.power.restore(t)
     for other in fi.devices.at_site(dev.spec.site):
         other.faults.pop("power_cut", None)
+        if fi.traps is not None and other.kind == "ups":
+            fi.traps.mains_back(other)
 
 
 FAULTS: Final[dict[str, FaultKind]] = {
@@ -158,9 +171,11 @@ FAULTS: Final[dict[str, FaultKind]] = {
 class FaultInjector:
     """Applies and clears faults on a :class:`~simulator.registry.DeviceSet` at the clock's time."""
 
-    def __init__(self, devices: DeviceSet, clock: SimClock) -> None:
+    def __init__(self, devices: DeviceSet, clock: SimClock, traps: TrapSender | None = None) -> None:
         self.devices = devices
         self.clock = clock
+        self.traps = traps
+        """Sends linkDown/linkUp and UPS traps when set (``--trap-target``)."""
 
     def _device(self, device_id: str) -> SimDevice:
         try:

@@ -28,6 +28,7 @@ from simulator.clock import SimClock
 from simulator.control import create_app
 from simulator.faults import FaultInjector
 from simulator.registry import DeviceSet
+from simulator.traps import TrapSender
 from simulator.v2c_agent import DEFAULT_MAX_MSG_SIZE, V2cProtocol, V2cResponder
 from simulator.v3_agent import V3Agent, V3User
 
@@ -44,6 +45,8 @@ class SimOptions:
     v3_users: tuple[V3User, ...] = (V3User(),)
     max_msg_size: int = DEFAULT_MAX_MSG_SIZE
     port_per_device: bool = False
+    trap_target: tuple[str, int] | None = None
+    """Where fault notifications go (host, port); None sends none."""
 
 
 @dataclass(slots=True)
@@ -70,7 +73,11 @@ class Simulator:
         self.clock = clock or SimClock()
         self.devices = DeviceSet(fleet, devices, now=self.clock.now(), community=options.community)
         self.responder = V2cResponder(self.devices, self.clock, max_msg_size=options.max_msg_size)
-        self.injector = FaultInjector(self.devices, self.clock)
+        self.traps = (
+            TrapSender(*options.trap_target, options.community, self.clock) if options.trap_target else None
+        )
+        self.injector = FaultInjector(self.devices, self.clock, self.traps)
+        self._battery_watch: asyncio.Task[None] | None = None
         self.ports = SimPorts(host=options.host)
         self._protocols: list[V2cProtocol] = []
         self._v3: V3Agent | None = None
@@ -96,6 +103,8 @@ class Simulator:
                 self.ports.v3 = await self._v3.start(self.options.host, self.options.v3_port)
             if self.options.control_port is not None:
                 await self._start_control(self.options.control_port)
+            if self.traps is not None:
+                self._battery_watch = asyncio.create_task(self.traps.watch_batteries(self.devices.devices))
         except BaseException:
             await self.close()
             raise
@@ -128,6 +137,11 @@ class Simulator:
         self.ports.control = int(self._runner.addresses[0][1])
 
     async def close(self) -> None:
+        if self._battery_watch is not None:
+            self._battery_watch.cancel()
+            self._battery_watch = None
+        if self.traps is not None:
+            self.traps.close()
         for proto in self._protocols:
             proto.close()
         self._protocols.clear()
