@@ -42,8 +42,12 @@ The hub subscribes to:
 - A `DEATH` is applied only if its `bd_seq` equals the current birth's: Wills can arrive late.
   A node's death makes all its devices stale. A device's `DEATH` makes that device stale.
 - Silence means unchanged. Only a death makes values stale; there is no TTL guessing.
-- When the retained hub STATE says offline, nodes keep sending into their outbox and replay
-  it when the hub is back, with `historical: true`. Historical data never overwrites live values.
+- Nodes wait for the retained hub STATE to say online before they publish, forget it on every
+  disconnect and wait again after reconnecting. While it says offline they keep everything in
+  their outbox and replay it when the hub is back, with `historical: true`. Historical data
+  never overwrites live values.
+- Device DATA may carry the agent's own per-device health (`edge_*` samples), declared in the
+  device BIRTH like every other metric.
 - Transactional messages (`REQ`) carry a client-generated `id`; the hub stores each id once and
   answers on the node's `REPLY` topic. At-least-once delivery plus idempotent ids gives
   exactly-once records.

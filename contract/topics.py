@@ -154,8 +154,9 @@ def qos_for(verb: Verb) -> int:
 
     Everything is QoS 1: edge outboxes delete a message only when the broker
     has acknowledged it (PUBACK), and transactional messages need at-least-once.
-    Duplicates are harmless: telemetry is idempotent by (node, ts) and
-    requests carry client ids.
+    Duplicates are harmless: a redelivered DATA repeats its seq and timestamp and
+    the hub never lets an older or repeated (node, device, ts) replace a newer
+    value, and requests carry client ids.
     """
     del verb
     return 1
