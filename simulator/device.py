@@ -90,6 +90,7 @@ class SimDevice:
     down: bool = False
     unreachable_until: float = 0.0
     delay_s: float = 0.0
+    no_bulk: bool = False
     faults: dict[str, dict[str, object]] = field(default_factory=dict)
     reboots: int = 0
 

@@ -32,7 +32,7 @@ from simulator.device import SimDevice
 from simulator.registry import DeviceSet
 from simulator.traps import TrapSender
 
-FaultName = Literal["down", "link_down", "reboot", "slow", "power_cut"]
+FaultName = Literal["down", "link_down", "reboot", "slow", "power_cut", "no_bulk"]
 
 
 class FaultError(Exception):
@@ -61,6 +61,10 @@ class RebootParams(_Params, frozen=True):
 
 class SlowParams(_Params, frozen=True):
     delay_ms: float = 500.0
+
+
+class NoBulkParams(_Params, frozen=True):
+    pass
 
 
 class PowerCutParams(_Params, frozen=True):
@@ -135,6 +139,16 @@ def _fast(_fi: FaultInjector, dev: SimDevice, _t: float) -> None:
     dev.delay_s = 0.0
 
 
+def _no_bulk(_fi: FaultInjector, dev: SimDevice, _p: NoBulkParams, _t: float) -> dict[str, object]:
+    # Old UPS cards and some CPE firmwares drop GETBULK silently while answering GETNEXT.
+    dev.no_bulk = True
+    return {}
+
+
+def _bulk_back(_fi: FaultInjector, dev: SimDevice, _t: float) -> None:
+    dev.no_bulk = False
+
+
 def _power_cut(fi: FaultInjector, dev: SimDevice, p: PowerCutParams, t: float) -> dict[str, object]:
     if p.runtime_s is not None and p.runtime_s <= 0:
         msg = "runtime_s must be positive"
@@ -165,6 +179,7 @@ FAULTS: Final[dict[str, FaultKind]] = {
     "reboot": FaultKind(RebootParams, _reboot, _nothing, persistent=False),
     "slow": FaultKind(SlowParams, _slow, _fast),
     "power_cut": FaultKind(PowerCutParams, _power_cut, _power_back),
+    "no_bulk": FaultKind(NoBulkParams, _no_bulk, _bulk_back),
 }
 
 

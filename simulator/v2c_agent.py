@@ -100,6 +100,9 @@ class V2cResponder:
         if not dev.responsive(t):
             stats.not_responding += 1
             return None
+        if req.pdu_type == GET_BULK and dev.no_bulk:
+            stats.not_responding += 1
+            return None
         budget = self.max_msg_size - response_overhead(req.community)
         error_status = error_index = 0
         if req.pdu_type == GET_BULK:
