@@ -144,6 +144,7 @@ class Kiosk(QObject):
         self.session.ended.connect(self._session_ended)
         self.sync.contentPushed.connect(self._content_pushed)
         self.sync.forgotten.connect(self.voice_files.discard)
+        self.sync.mediaDelivered.connect(self.voice_files.discard)
 
     def start(self) -> None:
         """Connect to the broker (no-op offline)."""

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from hub import keys
 from hub.console import auth
-from hub.workorders import accounts, feedback, queries
+from hub.workorders import accounts, feedback, media, queries
 from hub.workorders.accounts import Staff
 from hub.workorders.flow import (
     ACTION_LABELS,
@@ -42,7 +42,8 @@ _HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+        "default-src 'none'; style-src 'unsafe-inline'; media-src 'self'; img-src 'self';"
+        " form-action 'self'; frame-ancestors 'none'"
     ),
 }
 QUEUE_VIEWS = {"todo": "待办", "overdue": "已超期", "all": "全部"}
@@ -69,6 +70,7 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/console/queue", auth.signed_in(queue))
     app.router.add_get("/console/orders/{receipt}", auth.signed_in(order))
     app.router.add_post("/console/orders/{receipt}", auth.signed_in(act))
+    app.router.add_get("/console/orders/{receipt}/media/{kind:voice|photo}", auth.signed_in(order_media))
     app.router.add_get("/console/tasks", auth.signed_in(tasks))
     app.router.add_post("/console/tasks/{task_id}", auth.signed_in(finish_task))
 
@@ -186,6 +188,29 @@ async def order(request: web.Request, error: str = "", status: int = 200) -> web
         history=[{**h, "when": wo.calendar.short(h["at"])} for h in found["history"]],
         filings=[{**f, "when": wo.calendar.short(f["created"])} for f in found["filings"]],
     )
+
+
+async def order_media(request: web.Request) -> web.Response:
+    """The voice note or photo of an order, for staff who may see the order (403 otherwise)."""
+    staff, wo = request[auth.STAFF], _wo(request)
+    code = request.match_info["receipt"].strip().upper()[:16]
+    kind = request.match_info["kind"]
+
+    def read(db: sqlite_utils.Database) -> tuple[dict[str, Any] | None, tuple[str, bytes] | None]:
+        found = queries.order_detail(db, code)
+        ref = found.get(f"{kind}_ref") if found is not None else None
+        return found, (media.data(db, ref) if ref else None)
+
+    found, file = await wo.store.read(read)
+    if found is None:
+        raise web.HTTPNotFound(text="没有这个工单")
+    if not _may_see(staff, found):
+        raise web.HTTPForbidden(text="这个工单不归您的部门办理")
+    if file is None:
+        raise web.HTTPNotFound(text="文件还没有从终端传到")
+    mime, data = file
+    headers = {**_HEADERS, "Content-Disposition": "inline", "Cache-Control": "private, no-store"}
+    return web.Response(body=data, content_type=mime, headers=headers)
 
 
 async def act(request: web.Request) -> web.Response:

@@ -18,7 +18,7 @@ import sqlite_utils
 
 from contract import payloads as p
 from contract.topics import NodeKind
-from hub.workorders import codes, feedback
+from hub.workorders import codes, feedback, media
 from hub.workorders.orders import Ctx, NewAppeal, Push, Reject, file_appeal, find_order
 from hub.workorders.places import Place, Places
 
@@ -31,6 +31,7 @@ KINDS: dict[type[Any], str] = {
     p.HelpCall: "help_call",
     p.ReceiptQuery: "receipt_query",
     p.Withdraw: "withdraw",
+    p.MediaChunk: "media",
 }
 
 
@@ -118,6 +119,9 @@ class Intake:
             ref = feedback.help_call(db, body, node, req.assisted_by, req.ts, now)
         elif isinstance(body, p.Withdraw):
             detail, pushes = feedback.withdraw(db, self.ctx, node, body, req.ts, now)
+            ref = None
+        elif isinstance(body, p.MediaChunk):
+            detail = media.store_chunk(db, self.ctx.rules.limits, node, body, now)
             ref = None
         else:  # pragma: no cover - RequestBody is a closed union
             raise Reject("unknown_type", f"unknown request type {type(body).__name__}")

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlite_utils
 
+from hub.workorders import media
 from hub.workorders.flow import OPEN
 
 _OPEN = tuple(sorted(s.value for s in OPEN))
@@ -108,6 +109,7 @@ def order_detail(db: sqlite_utils.Database, code: str) -> dict[str, Any] | None:
         db.query("SELECT * FROM ratings WHERE order_id = ? AND withdrawn IS NULL ORDER BY id", [oid])
     )
     order["tasks"] = list(db.query("SELECT * FROM tasks WHERE order_id = ? ORDER BY id", [oid]))
+    order["media"] = media.for_order(db, order)
     return order
 
 

@@ -122,3 +122,25 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     # One statement at a time: executescript() would COMMIT the migration's transaction.
     for statement in _M001:
         db.execute(statement)
+
+
+_M002 = (
+    """CREATE TABLE media_chunks (
+        ref TEXT NOT NULL, chunk INTEGER NOT NULL, node TEXT NOT NULL, media TEXT NOT NULL,
+        mime TEXT NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL, chunks INTEGER NOT NULL,
+        data BLOB NOT NULL, received REAL NOT NULL, PRIMARY KEY (ref, chunk))""",
+    """CREATE TABLE media (
+        ref TEXT PRIMARY KEY, node TEXT NOT NULL, media TEXT NOT NULL, mime TEXT NOT NULL,
+        size INTEGER NOT NULL, sha256 TEXT NOT NULL, data BLOB NOT NULL, created REAL NOT NULL)""",
+)
+
+
+@migrations(name="m002_media")
+def m002_media(db: sqlite_utils.Database) -> None:
+    """Voice notes and photos sent by kiosks in MediaChunks: the pieces, then the whole file.
+
+    A file is attached to a work order by its ref (``orders.voice_ref``/``photo_ref``), so it
+    may arrive before or after the appeal that names it.
+    """
+    for statement in _M002:
+        db.execute(statement)

@@ -297,7 +297,8 @@ class AppealForm(QObject):
             contact=self._phone or None,
             receipt=code,  # the hub adopts it when free, so the code works at every kiosk
         )
-        self.sync.submit(body, self.assisted.staff_id, rid=rid)
+        media = self.note.files.chunks(rid) if voice_ref is not None else []
+        self.sync.submit(body, self.assisted.staff_id, rid=rid, media=media)
         self.assisted.record("appeal", rid)
         self.session.count("appeal")
         self.receipt.show(rid, code, self._category_label())

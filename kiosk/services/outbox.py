@@ -4,11 +4,16 @@ A request is written (and fsynced) before the screen says "received"; it is
 re-published with the same id until a Reply says ``stored`` or ``duplicate``,
 because QoS 1 alone is at-least-once and paho keeps in-flight messages only in
 memory. The hub deduplicates on the id, so replays never create two records.
+
+An appeal's voice note travels as MediaChunk requests queued in the same transaction,
+right after the appeal; chunk ``i`` of request ``R`` has the id ``R.m<i>`` (see
+``media_id``), so the chunks of one appeal can be found, dropped and counted.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import msgspec
@@ -19,6 +24,21 @@ from kiosk.services.store import Store
 
 _BODY = msgspec.json.Decoder(p.RequestBody)
 _ENC = msgspec.json.Encoder()
+_INSERT = "INSERT INTO outbox(id, kind, body, created_ms, assisted_by, live) VALUES (?, ?, ?, ?, ?, ?)"
+
+
+def media_id(rid: str, chunk: int) -> str:
+    """The client id of chunk ``chunk`` of the media of request ``rid``."""
+    return f"{rid}.m{chunk}"
+
+
+def media_owner(chunk_id: str) -> str:
+    """The request whose media chunk ``chunk_id`` is (request ids never contain a dot)."""
+    return chunk_id.partition(".")[0]
+
+
+def _media_like(rid: str) -> str:
+    return f"{rid}.m%"
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +47,7 @@ class Pending:
 
     id: str
     kind: str
-    body: p.Appeal | p.Rating | p.Vote | p.HelpCall | p.ReceiptQuery | p.Withdraw
+    body: p.RequestBody
     created_ms: int
     assisted_by: str | None
     live: bool
@@ -59,14 +79,19 @@ class Outbox:
         assisted_by: str | None,
         live: bool,
         rid: str | None = None,
+        media: Sequence[p.MediaChunk] = (),
     ) -> str:
-        """Store a new request durably and return its id (the commit is fsynced)."""
+        """Store a new request (and after it its ``media`` chunks) durably, in one fsynced
+        transaction, and return its id."""
         rid = rid or request_id()
-        kind = type(body).__struct_config__.tag
-        self.store.write(
-            "INSERT INTO outbox(id, kind, body, created_ms, assisted_by, live) VALUES (?, ?, ?, ?, ?, ?)",
-            (rid, str(kind), _ENC.encode(body), self.store.clock(), assisted_by, int(live)),
-        )
+        now = self.store.clock()
+        rows: list[tuple[object, ...]] = [
+            (rid, str(type(body).__struct_config__.tag), _ENC.encode(body), now, assisted_by, int(live))
+        ]
+        rows += [
+            (media_id(rid, c.chunk), "media", _ENC.encode(c), now, assisted_by, int(live)) for c in media
+        ]
+        self.store.write_many(_INSERT, rows)
         return rid
 
     def due(self, retry_ms: int, limit: int = 50) -> list[Pending]:
@@ -107,13 +132,33 @@ class Outbox:
             > 0
         )
 
+    def drop_media(self, rid: str) -> int:
+        """Undo or withdrawal of ``rid``: its media chunks still waiting are not sent."""
+        return self.store.write(
+            "DELETE FROM outbox WHERE id LIKE ? AND state = 'pending'", (_media_like(rid),)
+        )
+
+    def media_left(self, rid: str) -> int:
+        """How many media chunks of ``rid`` the hub has not acknowledged (pending or rejected)."""
+        rows = self.store.query("SELECT COUNT(*) AS n FROM outbox WHERE id LIKE ?", (_media_like(rid),))
+        return int(rows[0]["n"])
+
     def contains(self, rid: str) -> bool:
         """Whether ``rid`` still waits for the hub."""
         return bool(self.store.query("SELECT 1 FROM outbox WHERE id = ? AND state = 'pending'", (rid,)))
 
     def depth(self) -> int:
-        """How many requests wait for the hub."""
-        return int(self.store.query("SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'")[0]["n"])
+        """How many submissions wait for the hub (an appeal's media chunks are not counted:
+        the status line says "N件待上传" to villagers, and a voice note is part of its appeal)."""
+        rows = self.store.query(
+            "SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending' AND kind != 'media'"
+        )
+        return int(rows[0]["n"])
+
+    def media_depth(self) -> int:
+        """How many media chunks wait for the hub."""
+        rows = self.store.query("SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending' AND kind = 'media'")
+        return int(rows[0]["n"])
 
     def rejected(self) -> int:
         """How many requests the hub refused (kept for operators)."""

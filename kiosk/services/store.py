@@ -116,6 +116,17 @@ class Store:
         self.db.execute("COMMIT")
         return cur.rowcount
 
+    def write_many(self, sql: str, rows: list[tuple[object, ...]]) -> int:
+        """Run one statement for each of ``rows``, all in one durable transaction."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            cur = self.db.executemany(sql, rows)
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+        return cur.rowcount
+
     def query(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
         """Read rows."""
         return self.db.execute(sql, params).fetchall()

@@ -10,13 +10,17 @@ Undo (``undo``): a request that never left the kiosk is deleted, leaving no trac
 one that may have reached the hub is taken back with a ``Withdraw`` request, which
 waits in the outbox like any other and is held back until its target is
 acknowledged, so the hub never sees a withdrawal before the thing withdrawn.
+
+Media: an appeal's voice note goes as MediaChunk requests queued with it (``submit``'s
+``media``). When the hub has acknowledged the last chunk, ``mediaDelivered`` says the
+file may go; undo and withdrawal drop the chunks not yet acknowledged.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
@@ -25,7 +29,7 @@ from contract.topics import Verb
 from kiosk.config import TimeoutsSection
 from kiosk.services.ids import request_id
 from kiosk.services.mqtt import MqttAdapter
-from kiosk.services.outbox import Outbox
+from kiosk.services.outbox import Outbox, media_owner
 from kiosk.services.receipts import Receipts
 from kiosk.services.store import Store, now_ms
 
@@ -46,6 +50,7 @@ class Sync(QObject):
     queryAnswered = Signal(str, object)  # request id, p.Reply
     receiptStatus = Signal(str, str, str)  # receipt, status, notes
     contentPushed = Signal(str, str, object)  # scope, area code, p.Content
+    mediaDelivered = Signal(str)  # request id whose media chunks the hub all acknowledged
 
     def __init__(
         self,
@@ -96,9 +101,15 @@ class Sync(QObject):
 
     # -- what models call ------------------------------------------------------------
 
-    def submit(self, body: Submittable, assisted_by: str | None, rid: str | None = None) -> str:
-        """Durably queue ``body`` (fsynced before return) and try to send it now."""
-        rid = self.outbox.add(body, assisted_by=assisted_by, live=self.online, rid=rid)
+    def submit(
+        self,
+        body: Submittable,
+        assisted_by: str | None,
+        rid: str | None = None,
+        media: Sequence[p.MediaChunk] = (),
+    ) -> str:
+        """Durably queue ``body`` and its ``media`` chunks (fsynced before return); send now."""
+        rid = self.outbox.add(body, assisted_by=assisted_by, live=self.online, rid=rid, media=media)
         self.depthChanged.emit()
         self.flush()
         return rid
@@ -110,9 +121,11 @@ class Sync(QObject):
         it may be at the hub, so a Withdraw is queued (see ``withdrawn`` for the answer).
         """
         if self.outbox.discard_unsent(rid):
+            self.outbox.drop_media(rid)
             self.depthChanged.emit()
             self.forgotten.emit(rid)
             return "deleted"
+        self.outbox.drop_media(rid)
         self.submit(p.Withdraw(target_id=rid, reason=reason), assisted_by)
         return "withdrawing"
 
@@ -226,6 +239,10 @@ class Sync(QObject):
                 self.receipts.mark_withdrawn(item.body.target_id)
                 self.withdrawn.emit(item.body.target_id, True, "")
                 self.forgotten.emit(item.body.target_id)
+            elif isinstance(item.body, p.MediaChunk):
+                owner = media_owner(reply.id)
+                if not self.outbox.media_left(owner):
+                    self.mediaDelivered.emit(owner)
             self.depthChanged.emit()
             self.acknowledged.emit(reply.id, reply.status)
         elif reply.status == "rejected":

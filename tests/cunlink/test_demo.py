@@ -127,7 +127,10 @@ def test_demo_kill_9_leaves_no_orphans(tmp_path: Path) -> None:
             break
         time.sleep(0.5)
     family = _descendants(proc.pid)
-    assert len(family) >= 4
+    if len(family) < 4:
+        proc.kill()
+        out, _ = proc.communicate(timeout=30)
+        raise AssertionError(f"the demo did not start its programs:\n{out}")
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=10)
     deadline = time.monotonic() + 15

@@ -94,7 +94,8 @@ def main() -> None:
     k.appeal.voiceNext()
     k.appeal.skipPhone()
     k.appeal.submit()
-    [pending] = Outbox(k.store).due(0)
+    [pending, *chunks] = Outbox(k.store).due(0)  # the appeal, then its note's MediaChunks
+    out["chunks"] = len(chunks)
     out["voice_ref"] = pending.body.voice_ref  # type: ignore[union-attr]
     kept = k.voice_files.outbox / f"{pending.id}.m4a"
     out["bytes"] = kept.stat().st_size if kept.exists() else 0

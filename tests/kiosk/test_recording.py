@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from contract.payloads import MEDIA_CHUNK_BYTES
+
 NEEDED = ("pulseaudio", "pactl", "paplay", "espeak-ng")
 pytestmark = pytest.mark.skipif(
     any(shutil.which(tool) is None for tool in NEEDED),
@@ -109,5 +111,6 @@ def test_a_voice_note_is_recorded_from_the_microphone_kept_and_played_back(
     assert result["play_ended"], result
     assert result["voice_ref"].startswith("kiosk://kiosk-bz-0001/voice/")
     assert result["bytes"] > 2000, "an AAC file with a few seconds of speech"
+    assert result["chunks"] == -(-result["bytes"] // MEDIA_CHUNK_BYTES), "queued for the hub in MediaChunks"
     assert result["peak"] > 0.05, "the recording holds the speech, not silence"
     assert result["work_left"] == []

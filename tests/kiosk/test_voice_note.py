@@ -60,7 +60,9 @@ def test_a_voice_note_replaces_typing_and_is_kept_in_the_outbox_dir(make_kiosk: 
     assert k.appeal.step == "confirm"
     assert "14秒的录音" in said(k)[-1]
     k.appeal.submit()
-    [pending] = Outbox(k.store).due(0)
+    [pending, chunk] = Outbox(k.store).due(0)  # the appeal, then its note in one MediaChunk
+    assert isinstance(chunk.body, p.MediaChunk)
+    assert chunk.body.ref == f"kiosk://kiosk-bz-0001/voice/{pending.id}.m4a"
     assert isinstance(pending.body, p.Appeal)
     assert pending.body.text == ""
     assert pending.body.voice_ref == f"kiosk://kiosk-bz-0001/voice/{pending.id}.m4a"
@@ -68,9 +70,10 @@ def test_a_voice_note_replaces_typing_and_is_kept_in_the_outbox_dir(make_kiosk: 
     assert kept.read_bytes() == ScriptedRecorder.PLACEHOLDER
     assert list(k.voice_files.work.iterdir()) == [], "nothing of the villager left in the work dir"
     assert k.metrics()["kiosk_voice_notes_pending"] == 1
-    # Undo before upload: the appeal and its audio are gone.
+    # Undo before upload: the appeal, its chunks and its audio are gone.
     k.receipt.undo()
     assert not kept.exists()
+    assert k.sync.outbox.depth() == k.sync.outbox.media_depth() == 0
 
 
 def test_short_or_failed_recordings_and_the_wipe_leave_nothing(make_kiosk: KioskFactory) -> None:
@@ -119,7 +122,9 @@ def test_voice_and_words_together_and_back_to_the_keyboard(make_kiosk: KioskFact
     k.appeal.toPhone()
     k.appeal.skipPhone()
     k.appeal.submit()
-    [pending] = Outbox(k.store).due(0)
+    [pending, chunk] = Outbox(k.store).due(0)  # the appeal, then its note in one MediaChunk
+    assert isinstance(chunk.body, p.MediaChunk)
+    assert chunk.body.ref == f"kiosk://kiosk-bz-0001/voice/{pending.id}.m4a"
     assert isinstance(pending.body, p.Appeal)
     assert pending.body.text == "水是浑的"
     assert pending.body.voice_ref is not None
@@ -151,7 +156,9 @@ def test_record_stop_play_on_the_real_screen(make_kiosk: KioskFactory, make_ui: 
     assert "8秒" in str(item(w, "confirmVoice").property("text"))
     tap(qtbot, w, "btnSubmit")
     qtbot.waitUntil(lambda: k.nav.screen == "receipt", timeout=5000)
-    [pending] = Outbox(k.store).due(0)
+    [pending, chunk] = Outbox(k.store).due(0)  # the appeal, then its note in one MediaChunk
+    assert isinstance(chunk.body, p.MediaChunk)
+    assert chunk.body.ref == f"kiosk://kiosk-bz-0001/voice/{pending.id}.m4a"
     assert isinstance(pending.body, p.Appeal)
     assert pending.body.voice_ref
 

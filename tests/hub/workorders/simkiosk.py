@@ -122,6 +122,13 @@ class SimKiosk:
         self._send(rid)
         return rid
 
+    def file_as(self, rid: str, body: p.RequestBody) -> str:
+        """Send ``body`` under a chosen client id (again: a replay the hub must de-duplicate)."""
+        with self._lock:
+            self.pending[rid] = p.Request(ts=int(time.time() * 1000), seq=0, id=rid, body=body)
+        self._send(rid)
+        return rid
+
     def _send(self, rid: str) -> None:
         with self._lock:
             req = self.pending.get(rid)
