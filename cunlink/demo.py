@@ -88,6 +88,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--workdir", type=Path, default=Path("demo-run"), help="fleet, configs and logs")
     parser.add_argument("--http-port", type=int, default=8080, help="hub HTTP port (next free one if taken)")
     parser.add_argument("--mqtt-port", type=int, default=1883, help="broker port (next free one if taken)")
+    parser.add_argument(
+        "--prometheus-port",
+        type=int,
+        default=9090,
+        help="Prometheus port, when installed (next free one if taken)",
+    )
     parser.add_argument("--interval", type=int, default=15, help="SNMP poll interval in seconds")
     parser.add_argument(
         "--broker",
@@ -148,13 +154,13 @@ def _start_broker(args: argparse.Namespace, sup: Supervisor, port: int) -> str:
 DASHBOARDS = Path(__file__).resolve().parents[1] / "dashboards"
 
 
-def _start_prometheus(sup: Supervisor, work: Path, host: str, hub_port: int) -> str | None:
+def _start_prometheus(sup: Supervisor, work: Path, host: str, hub_port: int, preferred: int) -> str | None:
     """Prometheus with dashboards/prometheus.yml and its rules, scraping the demo's hub, when installed."""
     prometheus = shutil.which("prometheus")
     config = DASHBOARDS / "prometheus.yml"
     if prometheus is None or not config.exists():
         return None
-    port = _free_port(host, 9090)
+    port = _free_port(host, preferred)
     text = (
         config.read_text()
         .replace("127.0.0.1:8780", f"{host}:{hub_port}")
@@ -195,7 +201,6 @@ def run(args: argparse.Namespace, sup: Supervisor) -> int:
     host = "127.0.0.1"
     mqtt_port = _free_port(host, args.mqtt_port)
     http_port = _free_port(host, args.http_port)
-    control_port = _free_port(host, 8161)
     broker = _start_broker(args, sup, mqtt_port)
     _wait("MQTT broker", lambda: _tcp_open(host, mqtt_port), 20, sup)
 
@@ -218,7 +223,9 @@ def run(args: argparse.Namespace, sup: Supervisor) -> int:
             "--port",
             "0",
             "--control-port",
-            str(control_port),
+            # 0: the simulator binds a free port and names it in the ready file, so two demos
+            # on one machine never race for the same port.
+            "0",
             "--ready-file",
             str(ready),
             "--agent-config",
@@ -267,7 +274,7 @@ def run(args: argparse.Namespace, sup: Supervisor) -> int:
     for conf in configs:
         name = "edge-agent" if conf == agent_conf else conf.stem
         sup.start(name, [PY, "-m", "cunlink", "edge", "--config", str(conf)], env=state)
-    prom_url = _start_prometheus(sup, work, host, http_port)
+    prom_url = _start_prometheus(sup, work, host, http_port, args.prometheus_port)
     kiosks = _start_kiosks(args, sup, fleet, host, mqtt_port)
 
     info = json.loads(ready.read_text())
@@ -278,7 +285,7 @@ def run(args: argparse.Namespace, sup: Supervisor) -> int:
         f"  MQTT broker     mqtt://{host}:{mqtt_port}  ({broker})\n"
         f"                  watch it: mosquitto_sub -p {mqtt_port} -t 'cl/v1/#' -v\n"
         f"  SNMP simulator  udp://{host}:{info.get('port')}  community public@<device>; "
-        f"faults: http://{host}:{control_port}/devices\n"
+        f"faults: http://{host}:{info.get('control_port')}/devices\n"
         + (f"  Prometheus      {prom_url}  (rules and alerts from dashboards/)\n" if prom_url else "")
         + f"  kiosks          {kiosks}\n"
         + f"  logs            {sup.logdir}\n\n"

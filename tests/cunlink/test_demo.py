@@ -57,6 +57,8 @@ def _run_demo(tmp_path: Path, devices: int, *extra: str) -> tuple[subprocess.Pop
             str(tmp_path / "demo"),
             "--http-port",
             str(http_port),
+            "--prometheus-port",
+            str(free_port()),
             "--mqtt-port",
             str(free_port()),
             "--interval",

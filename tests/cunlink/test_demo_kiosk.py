@@ -44,6 +44,8 @@ def test_demo_runs_simulated_kiosks_whose_birth_reaches_the_hub(tmp_path: Path) 
             str(work),
             "--http-port",
             str(http_port),
+            "--prometheus-port",
+            str(free_port()),
             "--mqtt-port",
             str(free_port()),
             "--interval",

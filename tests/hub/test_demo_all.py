@@ -30,7 +30,8 @@ def test_demo_all_is_scraped_by_prometheus_and_passes_promtool(tmp_path: Path) -
     http_port = free_port()
     proc = subprocess.Popen(
         cunlink("demo", "--all", "--workdir", str(tmp_path / "demo"), "--http-port", str(http_port),
-                "--mqtt-port", str(free_port()), "--interval", "30"),
+                "--mqtt-port", str(free_port()), "--interval", "30",
+                "--prometheus-port", str(free_port())),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
