@@ -126,6 +126,9 @@ def act(driver: WebDriver, action: str, note: str = "") -> None:
     if note:
         form.find_element(By.NAME, "note").send_keys(note)
     form.find_element(By.ID, f"submit-{action}").click()
+    # The page before this action may already show "done" (from the action before): wait for
+    # the browser to leave it first, or the next read races the POST.
+    WebDriverWait(driver, 10).until(ec.staleness_of(form))
     WebDriverWait(driver, 10).until(ec.presence_of_element_located((By.ID, "done")))
 
 
