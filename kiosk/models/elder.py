@@ -25,10 +25,11 @@ _TOKENS: dict[str, tuple[int, int]] = {
 
 #: Virtual-keyboard tokens per orientation, (standard, elder). kiosk.md: keys >= 120 px wide
 #: and >= 100 px tall, elder ~150 px. Widths follow from the layouts (10 keys a row on
-#: 1920 px = 190 px; 7 a row on 1080 px = 152 px); heights are set here. Landscape elder
-#: keys stay at 128 px tall so that the text field still fits above a 4-row keyboard.
+#: 1920 px = 190 px, 11 a row in elder landscape = 174 px; 7 a row on 1080 px = 152 px);
+#: heights are set here. Elder landscape has 3 rows so that 150 px keys and the candidate
+#: bar still leave the text field room above the keyboard (docs/kiosk.md "Keyboard").
 _KEYS: dict[str, dict[str, tuple[int, int]]] = {
-    "landscape": {"keyPx": (108, 128), "keyRows": (4, 4)},
+    "landscape": {"keyPx": (108, 150), "keyRows": (4, 3)},
     "portrait": {"keyPx": (132, 156), "keyRows": (5, 5)},
 }
 _KEY_COMMON: dict[str, tuple[int, int]] = {

@@ -24,6 +24,7 @@ class Session(QObject):
     """Session state, usage counters (never content) and the wipe."""
 
     changed = Signal()
+    wiping = Signal()  # QML: drop a half-typed Pinyin composition before the fields are cleared
     wiped = Signal()  # QML: reset the input method, drop focus
     ended = Signal(dict)  # usage attrs of the session_end event
 
@@ -126,6 +127,8 @@ class Session(QObject):
             self.ended.emit(attrs)
         self._active = False
         self._wiping = True
+        # Else leaving the screen commits the composition into the cleared field (verified).
+        self.wiping.emit()
         try:
             self.counts.clear()
             for reset in self._resetters:

@@ -5,6 +5,7 @@ import QtQuick.Window
 import QtQuick.VirtualKeyboard
 import QtQuick.VirtualKeyboard.Settings
 import "components"
+import "vkb"
 
 Window {
     id: window
@@ -119,7 +120,7 @@ Window {
         }
     }
 
-    InputPanel {
+    KioskInputPanel {   // Qt's InputPanel plus our tap-paged candidate bar
         id: inputPanel
         objectName: "inputPanel"
         z: 50
@@ -133,6 +134,7 @@ Window {
     Connections {
         target: session
         // Every trace off the screen: preedit, candidates and focus go with the villager.
+        function onWiping() { Qt.inputMethod.reset() }
         function onWiped() {
             Qt.inputMethod.reset()
             Qt.inputMethod.hide()

@@ -12,6 +12,8 @@ and nothing is learned. The default (system) dictionary still gives candidates.
 Large keys: ``QT_VIRTUALKEYBOARD_LAYOUT_PATH`` points at kiosk/qml/vkb/layouts (our own
 zh_CN layouts) and ``QT_VIRTUALKEYBOARD_STYLE`` names the ``kiosk`` style, found under
 kiosk/qml/vkb (``VKB_IMPORT_PATH``, which kiosk.app.load_ui adds to the QML engine).
+Pinyin candidates are shown by kiosk/qml/vkb/CandidateBar.qml, paged by taps (the style
+hides Qt's own bar, which only scrolls by swiping).
 """
 
 from __future__ import annotations

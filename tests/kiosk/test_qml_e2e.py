@@ -119,6 +119,30 @@ def test_idle_reset_wipes_fields_screens_and_keyboard(
     assert not any("王大爷" in t for t in texts)
 
 
+def test_half_typed_pinyin_does_not_reach_the_next_villager(
+    make_kiosk: KioskFactory, make_ui: MakeUi, qtbot: QtBot
+) -> None:
+    # The villager walks away while "shi" is still being composed. Leaving the screen used to
+    # commit it (是) into the just-cleared appeal text, where the next villager found it.
+    k = make_kiosk(tick_ms=5, form_s=40, warning_s=20)
+    w = make_ui(k).window
+    tap(qtbot, w, "tile_appeal")
+    tap(qtbot, w, "cat_other")
+    tap(qtbot, w, "village_bz-t01-v01")
+    tap(qtbot, w, "appealText")
+    qtbot.waitUntil(lambda: bool(item(w, "inputPanel").property("active")), timeout=3000)
+    press_keys(qtbot, w, list("shi"))
+    qtbot.waitUntil(lambda: "是" in candidates(w, 8), timeout=2000)
+    qtbot.waitUntil(lambda: k.nav.screen == "home", timeout=5000)
+    assert k.appeal.text == ""
+    k.idle.extend()
+    tap(qtbot, w, "tile_appeal")
+    tap(qtbot, w, "cat_other")
+    tap(qtbot, w, "village_bz-t01-v01")
+    assert k.appeal.text == ""
+    assert item(w, "appealText").property("text") == ""
+
+
 def test_pinyin_learns_nothing_between_villagers(
     make_kiosk: KioskFactory, make_ui: MakeUi, qtbot: QtBot
 ) -> None:

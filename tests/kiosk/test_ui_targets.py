@@ -62,11 +62,10 @@ KIOSK_MD = {
         tile_h=240,
         spacing=32,
         line_chars=24,
-        # kiosk.md: "full-width keyboard, ~150 px keys". Read as 150 px wide; the height keeps
-        # the standard mode's 100:120 ratio (125 px), which still leaves the text field room
-        # above a 4-row keyboard in landscape. Portrait elder keys are in fact 152x156.
+        # kiosk.md: "full-width keyboard, ~150 px keys": >= 150 px both ways. Landscape elder
+        # keys are 174x150 (3 rows of 11, so the text field still fits above), portrait 152x156.
         key_w=150,
-        key_h=125,
+        key_h=150,
     ),
 }
 

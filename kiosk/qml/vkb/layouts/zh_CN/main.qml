@@ -2,7 +2,10 @@
 // Landscape: QWERTY, 10 keys a row (as on a phone's Pinyin keyboard), >= 190 px wide.
 // Portrait (1080 px wide): 10 keys would be 108 px, under kiosk.md's 120/150 px, so the
 // letters go in alphabet order, 7 a row, grouped as in the Pinyin alphabet song
-// (a-g, h-n, o-t, u-z): >= 150 px wide. Key heights come from theme.keyPx (style.qml).
+// (a-g, h-n, o-t, u-z): >= 150 px wide. Elder landscape: 3 rows of 11 (174 px wide), the
+// same keys with the function keys and punctuation at the row ends, so that 150 px tall keys
+// still leave the text field room above the keyboard (docs/kiosk.md "Keyboard").
+// Key heights come from theme.keyPx (style.qml), the row count from theme.keyRows.
 import QtQuick
 import QtQuick.Layouts
 import QtQuick.VirtualKeyboard
@@ -13,7 +16,7 @@ KeyboardLayoutLoader {
         return Qt.createQmlObject('import QtQuick; import QtQuick.VirtualKeyboard.Plugins; PinyinInputMethod {}', parent, "pinyin.qml")
     }
     sharedLayouts: ['symbols']
-    sourceComponent: theme.portrait ? portrait : landscape
+    sourceComponent: theme.portrait ? portrait : theme.on ? elderLandscape : landscape
 
     Component {
         id: landscape
@@ -34,6 +37,29 @@ KeyboardLayoutLoader {
                 SymbolModeKey { weight: 200; displayText: "符号" }
                 SpaceKey { weight: 600 }
                 HideKeyboardKey { weight: 200 }
+            }
+        }
+    }
+
+    Component {
+        id: elderLandscape
+        KeyboardLayout {
+            keyWeight: 100
+            KeyboardRow {
+                Repeater { model: ["q", "w", "e", "r", "t", "y", "u", "i", "o", "p"]; LetterKey {} }
+                BackspaceKey {}
+            }
+            KeyboardRow {
+                Repeater { model: ["a", "s", "d", "f", "g", "h", "j", "k", "l"]; LetterKey {} }
+                Key { key: Qt.Key_Comma; text: "\uFF0C" }
+                Key { key: Qt.Key_Period; text: "\u3002" }
+            }
+            KeyboardRow {
+                SymbolModeKey { displayText: "符号" }
+                Repeater { model: ["z", "x", "c", "v", "b", "n", "m"]; LetterKey {} }
+                Key { key: Qt.Key_Apostrophe; text: "'"; enabled: InputContext.preeditText.length > 0 }
+                SpaceKey {}
+                HideKeyboardKey {}
             }
         }
     }

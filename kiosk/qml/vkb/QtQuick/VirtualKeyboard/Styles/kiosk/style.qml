@@ -1,4 +1,4 @@
-// The kiosk's keyboard style (QT_VIRTUALKEYBOARD_STYLE=kiosk): keys and candidates sized from
+// The kiosk's keyboard style (QT_VIRTUALKEYBOARD_STYLE=kiosk): keys sized from
 // the theme (kiosk.md: keys >= 120x100 px, elder ~150 px), high contrast, Chinese words on the
 // function keys. Written for the kiosk on KeyboardStyle's documented properties; nothing copied
 // from Qt's built-in styles.
@@ -60,30 +60,13 @@ KeyboardStyle {
     alternateKeysListHighlight: Rectangle { color: theme.color.green; radius: 10 }
     alternateKeysListBackground: Rectangle { color: theme.color.blue; radius: 10 }
 
-    // Pinyin candidates: each one a key-sized touch target.
-    selectionListHeight: theme.candidatePx
-    selectionListDelegate: SelectionListItem {
-        id: candidate
-        readonly property bool isKey: true
-        width: Math.max(theme.keyMinWidthPx, word.implicitWidth + 2 * theme.gapPx)
-        Rectangle {
-            anchors { fill: parent; margins: theme.keyGapPx / 2 }
-            radius: 10
-            color: candidate.ListView.isCurrentItem ? theme.color.blue : theme.keyFill
-            KText {
-                id: word
-                anchors.centerIn: parent
-                role: "label"
-                text: display
-                font.pixelSize: theme.keyLabelPx
-                color: theme.color.onFill
-                wrapMode: Text.NoWrap
-                lineHeight: 1.0
-            }
-        }
-    }
+    // Pinyin candidates are shown by our own bar (kiosk/qml/vkb/CandidateBar.qml), paged by
+    // taps: the built-in bar can only be swiped. Height 0 hides it; the delegate is as wide as
+    // the hidden list so that it never builds more than one or two of them.
+    selectionListHeight: 0
+    selectionListDelegate: SelectionListItem { width: ListView.view ? ListView.view.width : 0 }
     selectionListHighlight: Item {}
-    selectionListBackground: Rectangle { color: theme.color.bar }
+    selectionListBackground: Item {}
 
     popupListDelegate: SelectionListItem {
         width: Math.max(theme.keyMinWidthPx, popupWord.implicitWidth + 2 * theme.gapPx)
