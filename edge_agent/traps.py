@@ -34,6 +34,8 @@ from edge_agent.config import TargetConfig, TrapsSection
 from edge_agent.snmp import ber
 from edge_agent.snmp.pysnmp_transport import AUTH_PROTOCOLS, PRIV_PROTOCOLS, convert_value
 from edge_agent.snmp.transport import SnmpType, SnmpValue
+from snmpcodec.ber import INTEGER, OCTET_STRING, BerError
+from snmpcodec.pdu import INFORM, TRAP_V1, TRAP_V2
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +166,7 @@ class TrapReceiver:
     def _v1v2c(self, data: bytes, addr: tuple[str, int]) -> None:
         try:
             version, community, pdu_type = _envelope(data)
-        except ber.BerError:
+        except BerError:
             self.stats.rejected += 1
             return
         base, _, named = community.partition(b"@")
@@ -174,20 +176,20 @@ class TrapReceiver:
         device = named.decode(errors="replace") if named else None
         device = device if device in self._devices else None
         try:
-            if pdu_type == ber.TRAP_V1:
+            if pdu_type == TRAP_V1:
                 varbinds = _v1_trap(data)
             else:
                 pdu = ber.decode_message(data)
-                if pdu.pdu_type not in (ber.TRAP_V2, ber.INFORM):
+                if pdu.pdu_type not in (TRAP_V2, INFORM):
                     self.stats.rejected += 1
                     return
                 varbinds = pdu.varbinds
-                if pdu.pdu_type == ber.INFORM and self._transport is not None:
+                if pdu.pdu_type == INFORM and self._transport is not None:
                     self._transport.transport.sendto(ber.encode_response_to(pdu), addr)
-        except ber.BerError:
+        except BerError:
             self.stats.rejected += 1
             return
-        self._deliver(addr[0], "1" if version == 0 else "2c", device, varbinds, inform=pdu_type == ber.INFORM)
+        self._deliver(addr[0], "1" if version == 0 else "2c", device, varbinds, inform=pdu_type == INFORM)
 
     def _v3_notification(self, context: dict[str, Any], var_binds: Any) -> None:
         address = context.get("transportAddress")
@@ -230,9 +232,9 @@ def _version(data: bytes) -> int:
     try:
         _tag, m0, _m1 = ber.header(data, 0)
         tag, v0, v1 = ber.header(data, m0)
-    except ber.BerError:
+    except BerError:
         return -1
-    return int.from_bytes(data[v0:v1], "big") if tag == ber.INTEGER and v1 - v0 <= 2 else -1
+    return int.from_bytes(data[v0:v1], "big") if tag == INTEGER and v1 - v0 <= 2 else -1
 
 
 def _envelope(data: bytes) -> tuple[int, bytes, int]:
@@ -240,8 +242,8 @@ def _envelope(data: bytes) -> tuple[int, bytes, int]:
     _tag, m0, _m1 = ber.header(data, 0)
     _tag, v0, v1 = ber.header(data, m0)
     tag, c0, c1 = ber.header(data, v1)
-    if tag != ber.OCTET_STRING:
-        raise ber.BerError("no community")
+    if tag != OCTET_STRING:
+        raise BerError("no community")
     pdu_type = data[c1] if c1 < len(data) else -1
     return int.from_bytes(data[v0:v1], "big"), data[c0:c1], pdu_type
 
@@ -265,6 +267,6 @@ def _v1_trap(data: bytes) -> list[tuple[str, SnmpValue]]:
     elif generic in _V1_GENERIC:
         trap_oid = _V1_GENERIC[generic]
     else:
-        raise ber.BerError("bad generic-trap")
+        raise BerError("bad generic-trap")
     head = [(SYS_UPTIME, stamp), (SNMP_TRAP_OID, SnmpValue(SnmpType.OID, trap_oid))]
     return head + ber.decode_varbinds(data, l0, min(l1, p1))

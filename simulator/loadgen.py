@@ -18,8 +18,8 @@ from typing import Any, cast
 
 import aiohttp
 
-from simulator.ber import BerError, Oid
-from simulator.snmp_codec import GET_BULK, VERSION_2C, decode_response, encode_request
+from snmpcodec.ber import BerError, Oid
+from snmpcodec.pdu import GET_BULK, VERSION_2C, decode_response, encode_request
 
 
 @dataclass(frozen=True, slots=True)

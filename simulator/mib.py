@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from simulator.ber import NO_SUCH_INSTANCE, NO_SUCH_OBJECT, Oid, encode_oid, oid_from_str
+from snmpcodec.ber import NO_SUCH_INSTANCE, NO_SUCH_OBJECT, Oid, encode_oid, oid_from_str
 
 D = TypeVar("D")
 Value = int | bytes | Oid

@@ -18,7 +18,9 @@ import logging
 import socket
 from collections.abc import Iterable
 
-from simulator.ber import (
+from simulator.clock import SimClock
+from simulator.device import SimDevice
+from snmpcodec.ber import (
     INTEGER,
     OBJECT_IDENTIFIER,
     OCTET_STRING,
@@ -31,9 +33,7 @@ from simulator.ber import (
     oid_from_str,
     tlv,
 )
-from simulator.clock import SimClock
-from simulator.device import SimDevice
-from simulator.snmp_codec import TRAP_V2, VERSION_2C
+from snmpcodec.pdu import TRAP_V2, VERSION_2C
 
 log = logging.getLogger(__name__)
 

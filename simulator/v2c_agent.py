@@ -4,7 +4,7 @@ One socket serves every device: the community ``<community>@<device id>``
 picks the device (Cisco-style community indexing). Optionally a socket per
 device, where the plain community works too.
 
-The hot path is plain Python on bytes: decode with :mod:`simulator.snmp_codec`,
+The hot path is plain Python on bytes: decode with :mod:`snmpcodec.pdu`,
 look values up in the device's pre-encoded :class:`~simulator.mib.Layout`,
 join the var-bind TLVs. Responses larger than the maximum message size are
 ``tooBig`` (GET/GETNEXT) or truncated (GETBULK), as RFC 3416 section 4.2 says.
@@ -19,12 +19,12 @@ import logging
 from dataclasses import asdict, dataclass
 from typing import cast
 
-from simulator.ber import END_OF_MIB_VIEW, BerError, encode_oid, encode_value
 from simulator.clock import SimClock
 from simulator.device import SimDevice
 from simulator.mib import Layout
 from simulator.registry import DeviceSet
-from simulator.snmp_codec import (
+from snmpcodec.ber import END_OF_MIB_VIEW, BerError, encode_oid, encode_value
+from snmpcodec.pdu import (
     GET_BULK,
     GET_NEXT,
     NOT_WRITABLE,

@@ -27,7 +27,11 @@ from pysnmp.proto import rfc1902, rfc1905
 from pysnmp.proto.api import v2c
 from pysnmp.smi import instrum
 
-from simulator.ber import (
+from simulator.clock import SimClock
+from simulator.device import SimDevice
+from simulator.mib import Layout, Value
+from simulator.registry import DeviceSet
+from snmpcodec.ber import (
     COUNTER32,
     COUNTER64,
     GAUGE32,
@@ -40,10 +44,6 @@ from simulator.ber import (
     Oid,
     wrap_integer,
 )
-from simulator.clock import SimClock
-from simulator.device import SimDevice
-from simulator.mib import Layout, Value
-from simulator.registry import DeviceSet
 
 log = logging.getLogger(__name__)
 

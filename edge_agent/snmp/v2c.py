@@ -30,6 +30,8 @@ from typing import Any
 from edge_agent.errors import SnmpAgentError, SnmpError, SnmpTimeout
 from edge_agent.snmp import ber
 from edge_agent.snmp.transport import SnmpType, SnmpValue, TransportStats, VarBind
+from snmpcodec.ber import BerError
+from snmpcodec.pdu import GET, GET_BULK, GET_NEXT, peek_request_id
 
 log = logging.getLogger(__name__)
 
@@ -104,8 +106,8 @@ class UdpDispatcher:
 
     def _received(self, data: bytes, addr: Any) -> None:
         try:
-            rid = ber.peek_request_id(data)
-        except ber.BerError:
+            rid = peek_request_id(data)
+        except BerError:
             self.dropped += 1
             return
         pending = self._pending.get(rid)
@@ -114,7 +116,7 @@ class UdpDispatcher:
             return
         try:
             pdu = ber.decode_message(data)
-        except ber.BerError as exc:
+        except BerError as exc:
             self.dropped += 1
             log.debug("malformed response from %s: %s", addr, exc)
             return
@@ -279,12 +281,12 @@ class V2cTransport:
     async def get(self, oids: list[str]) -> list[VarBind]:
         """GET in one PDU. For v1, an absent instance fails the PDU: ask again without it."""
         if self._version != 0:
-            return (await self._call(ber.GET, oids)).varbinds
+            return (await self._call(GET, oids)).varbinds
         wanted = list(oids)
         absent: set[str] = set()
         while wanted:
             try:
-                got = dict((await self._call(ber.GET, wanted)).varbinds)
+                got = dict((await self._call(GET, wanted)).varbinds)
             except SnmpAgentError as exc:
                 index = self._v1_error_index(exc, wanted)
                 if index is None:
@@ -297,7 +299,7 @@ class V2cTransport:
     async def get_next(self, oids: list[str]) -> list[VarBind]:
         """GETNEXT; for v1 the end of the MIB (noSuchName) becomes endOfMibView, as in v2c."""
         try:
-            return (await self._call(ber.GET_NEXT, oids)).varbinds
+            return (await self._call(GET_NEXT, oids)).varbinds
         except SnmpAgentError as exc:
             if self._version != 0 or exc.reason != "no_such_name" or len(oids) != 1:
                 raise
@@ -308,7 +310,7 @@ class V2cTransport:
         if self._version == 0:
             msg = "SNMPv1 has no GETBULK"
             raise SnmpError(msg, reason="no_bulk")
-        return (await self._call(ber.GET_BULK, oids, max_repetitions)).varbinds
+        return (await self._call(GET_BULK, oids, max_repetitions)).varbinds
 
     @staticmethod
     def _v1_error_index(exc: SnmpAgentError, wanted: list[str]) -> int | None:

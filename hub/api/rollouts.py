@@ -8,6 +8,7 @@ is 409, an unknown rollout 404).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import msgspec
@@ -15,7 +16,8 @@ from aiohttp import web
 
 from hub import keys
 from hub.api.errors import ApiError
-from hub.api.registry import PRINCIPAL, Api, Query, Role
+from hub.api.handlers import caller, refusing
+from hub.api.registry import Api, Query, Role
 from hub.rollouts.model import DeviceView, RolloutSpec, RolloutView
 from hub.rollouts.orchestrator import Orchestrator, RolloutError
 from hub.rollouts.records import Rollout
@@ -71,17 +73,24 @@ def _orch(request: web.Request) -> Orchestrator:
 
 
 def _actor(request: web.Request) -> str:
-    principal = request.get(PRINCIPAL)
-    return "anonymous" if principal is None else principal.name
+    name = caller(request)
+    return "anonymous" if name is None else name
+
+
+def _unknown(rollout_id: str) -> AbstractContextManager[None]:
+    """The orchestrator raises KeyError for an id it does not know: 404."""
+    return refusing(KeyError, 404, message=lambda _: f"no rollout {rollout_id}")
+
+
+def _conflict() -> AbstractContextManager[None]:
+    """A transition the rollout's state does not allow: 409."""
+    return refusing(RolloutError, 409)
 
 
 async def _steer(request: web.Request, op: Callable[[str, str], Awaitable[Rollout]]) -> RolloutView:
-    try:
-        rollout = await op(request.match_info["id"], _actor(request))
-    except KeyError:
-        raise ApiError(404, f"no rollout {request.match_info['id']}") from None
-    except RolloutError as exc:
-        raise ApiError(409, str(exc)) from None
+    rollout_id = request.match_info["id"]
+    with _unknown(rollout_id), _conflict():
+        rollout = await op(rollout_id, _actor(request))
     return view(_orch(request), rollout, devices=False)
 
 
@@ -100,10 +109,8 @@ def register(api: Api) -> None:
     )
     async def create_rollout(request: web.Request, body: RolloutSpec) -> RolloutView:
         orch = _orch(request)
-        try:
+        with _conflict():
             rollout = await orch.create(body, _actor(request))
-        except RolloutError as exc:
-            raise ApiError(409, str(exc)) from None
         return view(orch, rollout, devices=False)
 
     @api.route(
@@ -126,10 +133,9 @@ def register(api: Api) -> None:
     )
     async def get_rollout(request: web.Request) -> RolloutView:
         orch = _orch(request)
-        try:
-            return view(orch, orch.get(request.match_info["id"]), devices=True)
-        except KeyError:
-            raise ApiError(404, f"no rollout {request.match_info['id']}") from None
+        rollout_id = request.match_info["id"]
+        with _unknown(rollout_id):
+            return view(orch, orch.get(rollout_id), devices=True)
 
     @api.route(
         "GET",

@@ -8,6 +8,7 @@ input the rules refuse.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Annotated, Any
 
 import msgspec
@@ -15,7 +16,8 @@ from aiohttp import web
 
 from hub import keys
 from hub.api.errors import ApiError
-from hub.api.registry import PRINCIPAL, Api, Query, Role
+from hub.api.handlers import caller, found, refusing
+from hub.api.registry import Api, Query, Role
 from hub.workorders import codes, export, feedback, queries
 from hub.workorders.flow import Action, FlowError
 from hub.workorders.flow import Role as FlowRole
@@ -104,8 +106,18 @@ def service(request: web.Request) -> WorkOrders:
 
 def actor(request: web.Request) -> str:
     """``api:<token name>``."""
-    principal = request.get(PRINCIPAL)
-    return f"api:{principal.name}" if principal is not None else "api"
+    name = caller(request)
+    return f"api:{name}" if name is not None else "api"
+
+
+def rejected(unknown: str | None = None) -> AbstractContextManager[None]:
+    """A :class:`Reject` from the rules: 404 when its reason is ``unknown``, else 422; code = reason."""
+    return refusing(
+        Reject,
+        lambda exc: 404 if exc.reason == unknown else 422,
+        code=lambda exc: exc.reason,
+        message=lambda exc: exc.message,
+    )
 
 
 def _filter(request: web.Request) -> queries.Filter:
@@ -169,12 +181,7 @@ def register(api: Api) -> None:
         tags=_TAGS,
     )
     async def get_workorder(request: web.Request) -> Detail:
-        wo = service(request)
-        code = _code(request.match_info["receipt"])
-        found = await wo.store.read(lambda db: queries.order_detail(db, code))
-        if found is None:
-            raise ApiError(404, f"no work order with receipt {code}")
-        return detail(found, wo.clock(), wo.calendar, wo.rules)
+        return await _detail(service(request), _code(request.match_info["receipt"]))
 
     @api.route(
         "POST",
@@ -224,17 +231,9 @@ def register(api: Api) -> None:
         code = _code(request.match_info["receipt"])
         if body.action is Action.WITHDRAW:
             raise ApiError(409, "only the villager can withdraw, from the kiosk", code="flow")
-        try:
+        with rejected("unknown_receipt"), refusing(FlowError, 409, code="flow"):
             await wo.act(code, body.action, FlowRole.ADMIN, actor(request), body.note, body.department)
-        except Reject as exc:
-            raise ApiError(
-                404 if exc.reason == "unknown_receipt" else 422, exc.message, code=exc.reason
-            ) from None
-        except FlowError as exc:
-            raise ApiError(409, str(exc), code="flow") from None
-        found = await wo.store.read(lambda db: queries.order_detail(db, code))
-        assert found is not None
-        return detail(found, wo.clock(), wo.calendar, wo.rules)
+        return await _detail(wo, code)
 
     @api.route(
         "GET",
@@ -290,19 +289,13 @@ def register(api: Api) -> None:
     )
     async def finish_followup(request: web.Request, body: Done) -> TaskList:
         wo = service(request)
-        try:
+        with refusing(ValueError, 404, message=lambda _: "no such task"):
             task_id = int(request.match_info["task_id"])
-        except ValueError:
-            raise ApiError(404, "no such task") from None
         now = wo.clock()
-        try:
+        with rejected("unknown_task"):
             await wo.store.write(
                 lambda db: feedback.finish_task(db, task_id, actor(request), body.note, now, None)
             )
-        except Reject as exc:
-            raise ApiError(
-                404 if exc.reason == "unknown_task" else 422, exc.message, code=exc.reason
-            ) from None
         rows = await wo.store.read(lambda db: queries.list_tasks(db, None, False))
         return TaskList(items=[_task(t, now, wo) for t in rows if t["id"] == task_id])
 
@@ -342,6 +335,11 @@ def _code(raw: str) -> str:
             400, f"{raw[:32]!r} is not a receipt code (6-8 of 0-9 A-Z without I L O U)", code="bad_receipt"
         )
     return code
+
+
+async def _detail(wo: WorkOrders, code: str) -> Detail:
+    order = await wo.store.read(lambda db: queries.order_detail(db, code))
+    return detail(found(order, f"no work order with receipt {code}"), wo.clock(), wo.calendar, wo.rules)
 
 
 async def _export(request: web.Request) -> list[export.ExportRow]:

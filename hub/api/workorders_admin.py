@@ -7,18 +7,20 @@ scrypt hashes; nothing returns them.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Annotated, Any, Literal
 
 import msgspec
 from aiohttp import web
 
 from hub.api.errors import ApiError
+from hub.api.handlers import found, refusing
 from hub.api.registry import Api, Role
-from hub.api.workorders import actor, service
+from hub.api.workorders import actor, rejected, service
 from hub.content import surveys
 from hub.content.shapes import ContentError
 from hub.workorders import accounts
-from hub.workorders.orders import Reject
 
 _TAGS = ("administration",)
 Ident = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
@@ -100,6 +102,11 @@ def _doc(d: Any) -> DocOut:
     )
 
 
+def _refused(status: int | Callable[[ContentError], int]) -> AbstractContextManager[None]:
+    """Content the kiosks' shapes or the publishing rules refuse (code ``content``)."""
+    return refusing(ContentError, status, code="content")
+
+
 def register(api: Api) -> None:
     """Declare the administration operations."""
 
@@ -148,14 +155,12 @@ def register(api: Api) -> None:
     async def save_helper(request: web.Request, body: HelperIn) -> HelperOut:
         wo = service(request)
         now = wo.clock()
-        try:
+        with rejected():
             await wo.store.write(
                 lambda db: accounts.save_helper(
                     db, body.id, body.name, body.scope, body.code, now, active=body.active
                 )
             )
-        except Reject as exc:
-            raise ApiError(422, exc.message, code=exc.reason) from None
         return HelperOut(id=body.id, name=body.name, scope=body.scope, code=body.code, active=body.active)
 
     @api.route("GET", "/api/v1/helpers", summary="Village helpers", response=list[HelperOut], tags=_TAGS)
@@ -178,10 +183,8 @@ def register(api: Api) -> None:
     )
     async def publish_survey(request: web.Request, body: surveys.ItemIn) -> DocOut:
         wo = service(request)
-        try:
+        with _refused(lambda exc: 409 if "exists" in str(exc) else 422):
             return _doc(await surveys.publish_item(wo.content, body, actor(request), wo.clock()))
-        except ContentError as exc:
-            raise ApiError(409 if "exists" in str(exc) else 422, str(exc), code="content") from None
 
     @api.route(
         "POST",
@@ -193,14 +196,12 @@ def register(api: Api) -> None:
     )
     async def close_survey(request: web.Request) -> DocOut:
         wo = service(request)
-        try:
+        with _refused(lambda exc: 404 if "no item" in str(exc) else 409):
             return _doc(
                 await surveys.close_item(
                     wo.content, request.match_info["item_id"], actor(request), wo.clock()
                 )
             )
-        except ContentError as exc:
-            raise ApiError(404 if "no item" in str(exc) else 409, str(exc), code="content") from None
 
     @api.route(
         "GET",
@@ -213,10 +214,8 @@ def register(api: Api) -> None:
         wo = service(request)
         names = {p.village: p.village_name for p in wo.places.villages()}
         item_id = request.match_info["item_id"]
-        found = await wo.store.read(lambda db: surveys.results(db, item_id, names))
-        if found is None:
-            raise ApiError(404, f"no item {item_id!r}")
-        return found
+        results = await wo.store.read(lambda db: surveys.results(db, item_id, names))
+        return found(results, f"no item {item_id!r}")
 
     @api.route(
         "POST",
@@ -230,10 +229,8 @@ def register(api: Api) -> None:
     )
     async def publish_content(request: web.Request, body: ContentIn) -> DocOut:
         wo = service(request)
-        try:
+        with _refused(422):
             return _doc(await wo.content.publish(body.kind, body.scope, body.code, body.body, actor(request)))
-        except ContentError as exc:
-            raise ApiError(422, str(exc), code="content") from None
 
     @api.route("GET", "/api/v1/content", summary="Published content documents", response=DocList, tags=_TAGS)
     async def list_content(request: web.Request) -> DocList:
@@ -249,13 +246,11 @@ def register(api: Api) -> None:
     )
     async def withdraw_content(request: web.Request) -> DocOut:
         wo = service(request)
-        try:
+        with _refused(404):
             doc = await wo.content.withdraw(
                 request.match_info["kind"],
                 request.match_info["scope"],
                 request.query.get("code"),
                 actor(request),
             )
-        except ContentError as exc:
-            raise ApiError(404, str(exc), code="content") from None
         return _doc(doc)

@@ -43,7 +43,7 @@ MANIFEST_FORMAT = 1
 _TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
 
 #: Packages of the project that go into a release (the programs and the contract they share).
-PROJECT_PACKAGES = ("contract", "cunlink", "edge_agent", "hub", "kiosk")
+PROJECT_PACKAGES = ("contract", "cunlink", "edge_agent", "hub", "kiosk", "snmpcodec")
 #: Files of those packages that are never shipped.
 _SKIP_DIRS = {"__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", "tests"}
 _SKIP_SUFFIXES = {".pyc", ".pyo"}

@@ -31,10 +31,10 @@ from __future__ import annotations
 
 from typing import Final
 
-from simulator.ber import COUNTER32, COUNTER64, GAUGE32, INTEGER, OCTET_STRING
 from simulator.device import Cell, SimDevice
 from simulator.mib import Column, MibObject, Scalar, Table
 from simulator.traffic import LOAD_MAX
+from snmpcodec.ber import COUNTER32, COUNTER64, GAUGE32, INTEGER, OCTET_STRING
 
 GNB_MIB_ROOT: Final = "1.3.6.1.4.1.64990.1.1"
 # Load at which a cell reaches its configured peak PRB use (a busy evening).

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from simulator.ber import Oid
+from snmpcodec.ber import Oid
 
 # The project's private enterprise number. 64990 is a placeholder: it is not
 # assigned by IANA to cunlink and must be replaced before real use.

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Final
 
-from simulator.ber import COUNTER32, COUNTER64, GAUGE32, INTEGER, OCTET_STRING, TIMETICKS
 from simulator.device import SimDevice
 from simulator.mib import Column, MibObject, Scalar, Table
+from snmpcodec.ber import COUNTER32, COUNTER64, GAUGE32, INTEGER, OCTET_STRING, TIMETICKS
 
 _U32_MAX = 0xFFFFFFFF
 _IN, _OUT = False, True

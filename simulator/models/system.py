@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Final
 
-from simulator.ber import INTEGER as INT
-from simulator.ber import OBJECT_IDENTIFIER, OCTET_STRING, TIMETICKS
 from simulator.device import SimDevice
 from simulator.mib import MibObject, Scalar
+from snmpcodec.ber import INTEGER as INT
+from snmpcodec.ber import OBJECT_IDENTIFIER, OCTET_STRING, TIMETICKS
 
 _CONTACT = b"cunlink NOC <noc@example.invalid>"
 

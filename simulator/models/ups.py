@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Final
 
-from simulator.ber import COUNTER32, GAUGE32, INTEGER, OCTET_STRING
 from simulator.device import SimDevice
 from simulator.mib import Column, MibObject, Scalar, Table
 from simulator.traffic import LOAD_MAX
+from snmpcodec.ber import COUNTER32, GAUGE32, INTEGER, OCTET_STRING
 
 _UPS = "1.3.6.1.2.1.33.1"
 _RATED_VA = 3000

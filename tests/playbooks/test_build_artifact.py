@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -186,3 +187,26 @@ def test_wheels_become_the_releases_own_venv_before_it_is_visible(
         timeout=60,
     )
     assert done.stdout.strip() == "42", done.stderr
+
+
+def test_every_project_package_the_programs_import_is_shipped(builder: ModuleType) -> None:
+    """A package the programs import but the release lacks starts on the builder, dies on devices."""
+
+    project = {p.name for p in REPO.iterdir() if (p / "__init__.py").is_file()}
+    shipped = set(builder.PROJECT_PACKAGES)
+    missing: dict[str, str] = {}
+    for package in shipped:
+        for source in (REPO / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+                names = (
+                    [a.name for a in node.names]
+                    if isinstance(node, ast.Import)
+                    else [node.module or ""]
+                    if isinstance(node, ast.ImportFrom) and node.level == 0
+                    else []
+                )
+                for name in names:
+                    top = name.split(".")[0]
+                    if top in project and top not in shipped and top != "simulator":
+                        missing.setdefault(top, str(source.relative_to(REPO)))
+    assert not missing, f"imported by the programs but not shipped: {missing}"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from contract.fleet import Fleet
-from simulator.ber import TIMETICKS, encode_integer, encode_value
 from simulator.clock import SimClock
 from simulator.device import SimDevice
 from simulator.faults import FaultError, FaultInjector, FaultRequest
 from simulator.mib import Layout
 from simulator.registry import DeviceSet, select_devices
+from snmpcodec.ber import TIMETICKS, encode_integer, encode_value
 from tests.simulator.conftest import EVENING, FakeTime
 
 HOUR = 3600.0

@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 import pytest
 
-from simulator.ber import OCTET_STRING, oid_to_str, wrap_integer
 from simulator.server import Simulator
+from snmpcodec.ber import OCTET_STRING, oid_to_str, wrap_integer
 from tests.simulator.conftest import Control
 from tests.simulator.netsnmp import V3_SHA, V3_SHA256, SnmpTimeoutError, get, needs_netsnmp, walk
 

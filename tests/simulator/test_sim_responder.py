@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from contract.fleet import Fleet
-from simulator.ber import END_OF_MIB_VIEW, NO_SUCH_INSTANCE, NO_SUCH_OBJECT, OCTET_STRING, TIMETICKS, Oid
 from simulator.clock import SimClock
 from simulator.registry import DeviceSet, select_devices
-from simulator.snmp_codec import GET, GET_BULK, GET_NEXT, SET, decode_response, encode_request
 from simulator.v2c_agent import V2cResponder
+from snmpcodec.ber import END_OF_MIB_VIEW, NO_SUCH_INSTANCE, NO_SUCH_OBJECT, OCTET_STRING, TIMETICKS, Oid
+from snmpcodec.pdu import GET, GET_BULK, GET_NEXT, SET, decode_response, encode_request
 
 SYS_UPTIME = (1, 3, 6, 1, 2, 1, 1, 3, 0)
 IF_TABLE = (1, 3, 6, 1, 2, 1, 2, 2)

@@ -1,4 +1,4 @@
-"""The BER and SNMPv2c codec: round trips, SMI wrapping, and strict rejection of malformed input."""
+"""SNMPv1/v2c framing: request and response round trips, routing by request-id, strict requests."""
 
 from __future__ import annotations
 
@@ -7,24 +7,8 @@ import random
 
 import pytest
 
-from simulator.ber import (
-    COUNTER32,
-    COUNTER64,
-    GAUGE32,
-    INTEGER,
-    OCTET_STRING,
-    TIMETICKS,
-    BerError,
-    decode_integer,
-    decode_oid,
-    encode_integer,
-    encode_length,
-    encode_oid,
-    encode_value,
-    oid_from_str,
-    read_header,
-)
-from simulator.snmp_codec import (
+from snmpcodec.ber import OCTET_STRING, TIMETICKS, BerError, encode_oid, encode_value
+from snmpcodec.pdu import (
     GET,
     GET_BULK,
     GET_NEXT,
@@ -34,73 +18,9 @@ from simulator.snmp_codec import (
     decode_response,
     encode_request,
     encode_response,
+    peek_request_id,
     varbind,
 )
-
-
-@pytest.mark.parametrize(
-    "n", [0, 1, 127, 128, 255, 256, -1, -128, -129, 2**31 - 1, -(2**31), 2**32 - 1, 2**63, 2**64 - 1]
-)
-def test_integer_round_trip(n: int) -> None:
-    tlv = encode_integer(INTEGER, n)
-    tag, start, stop = read_header(tlv, 0, len(tlv))
-    assert tag == INTEGER
-    assert stop == len(tlv)
-    # Minimal encoding: no redundant leading 0x00/0xFF.
-    body = tlv[start:stop]
-    redundant_zero = len(body) > 1 and body[0] == 0 and body[1] < 0x80
-    redundant_ones = len(body) > 1 and body[0] == 0xFF and body[1] >= 0x80
-    assert not redundant_zero
-    assert not redundant_ones
-    if len(body) <= 9:
-        assert decode_integer(tlv, start, stop) == n
-
-
-def test_known_integer_encodings() -> None:
-    assert encode_integer(INTEGER, 0) == bytes.fromhex("020100")
-    assert encode_integer(INTEGER, 128) == bytes.fromhex("02020080")
-    assert encode_integer(INTEGER, -129) == bytes.fromhex("0202ff7f")
-    assert encode_integer(COUNTER32, 2**32 - 1) == bytes.fromhex("410500ffffffff")
-
-
-def test_smi_types_wrap_or_saturate() -> None:
-    assert encode_value(COUNTER32, 2**32 + 5) == encode_integer(COUNTER32, 5)
-    assert encode_value(TIMETICKS, 2**32) == encode_integer(TIMETICKS, 0)
-    assert encode_value(COUNTER64, 2**64 + 7) == encode_integer(COUNTER64, 7)
-    assert encode_value(GAUGE32, 2**40) == encode_integer(GAUGE32, 2**32 - 1)
-    assert encode_value(GAUGE32, -3) == encode_integer(GAUGE32, 0)
-    assert encode_value(OCTET_STRING, "巴州".encode()) == b"\x04\x06" + "巴州".encode()
-
-
-@pytest.mark.parametrize(
-    "oid",
-    [
-        "1.3.6.1.2.1.1.3.0",
-        "1.3.6.1.4.1.64990.1.1.1.2.1.10.3",
-        "0.0",
-        "2.999.3",
-        "1.3.6.1.2.1.31.1.1.1.6.4294967295",
-        "1.3." + ".".join(str(i * 1000) for i in range(100)),
-    ],
-)
-def test_oid_round_trip(oid: str) -> None:
-    tlv = encode_oid(oid_from_str(oid))
-    tag, start, stop = read_header(tlv, 0, len(tlv))
-    assert tag == 0x06
-    assert decode_oid(tlv, start, stop) == oid_from_str(oid)
-
-
-def test_known_oid_encoding() -> None:
-    assert encode_oid((1, 3, 6, 1, 2, 1, 1, 3, 0)) == bytes.fromhex("06082b06010201010300")
-    assert encode_oid((1, 3, 6, 1, 4, 1, 64990)) == bytes.fromhex("06082b0601040183fb5e")
-
-
-def test_long_lengths() -> None:
-    assert encode_length(127) == b"\x7f"
-    assert encode_length(128) == b"\x81\x80"
-    assert encode_length(300) == b"\x82\x01\x2c"
-    data = b"\x04\x82\x01\x2c" + bytes(300)
-    assert read_header(data, 0, len(data)) == (4, 4, 304)
 
 
 @pytest.mark.parametrize("pdu", [GET, GET_NEXT, GET_BULK, SET])
@@ -168,3 +88,13 @@ def test_too_many_varbinds_is_rejected() -> None:
     wire = encode_request(1, b"c", GET, 1, [(1, 3)] * 300)
     with pytest.raises(BerError, match="too many"):
         decode_request(wire)
+
+
+def test_a_response_is_routed_by_its_request_id_alone() -> None:
+    junk = b"\xff" * 3  # var-binds are not looked at
+    wire = encode_response(1, b"public", 2**31 - 1, error_status=0, error_index=0, varbinds=junk)
+    assert peek_request_id(wire) == 2**31 - 1
+    assert peek_request_id(encode_request(0, b"c", GET, -42, [(1, 3)])) == -42
+    truncated = wire[:12]
+    with pytest.raises(BerError):
+        peek_request_id(truncated)

@@ -1,8 +1,11 @@
 """SNMPv1/v2c messages (RFC 3416 PDUs inside the RFC 1901 community wrapper).
 
-Only what a command responder needs: decode a request, encode a response.
-Request values are not decoded (a read request carries NULLs); the raw
-var-bind bytes are kept so a refused SET can be echoed back unchanged.
+The framing both sides share: PDU tags and error statuses, encoding requests
+and responses, routing a response by its request-id. A command responder (the
+simulator) decodes requests with :func:`decode_request`: request values are not
+decoded (a read request carries NULLs) and the raw var-bind bytes are kept so a
+refused SET can be echoed back unchanged. Decoding response *values* is the
+manager's business (the edge agent turns them into its own typed values).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from simulator.ber import (
+from snmpcodec.ber import (
     INTEGER,
     NULL,
     OBJECT_IDENTIFIER,
@@ -35,6 +38,7 @@ GET: Final = 0xA0
 GET_NEXT: Final = 0xA1
 RESPONSE: Final = 0xA2
 SET: Final = 0xA3
+TRAP_V1: Final = 0xA4
 GET_BULK: Final = 0xA5
 INFORM: Final = 0xA6
 TRAP_V2: Final = 0xA7
@@ -135,6 +139,7 @@ def response_overhead(community: bytes) -> int:
 
 
 def varbind(oid_tlv: bytes, value_tlv: bytes) -> bytes:
+    """One VarBind TLV from its encoded name and value."""
     n = len(oid_tlv) + len(value_tlv)
     if n < 0x80:
         return bytes((SEQUENCE, n)) + oid_tlv + value_tlv
@@ -151,7 +156,7 @@ def encode_request(
     non_repeaters: int = 0,
     max_repetitions: int = 0,
 ) -> bytes:
-    """A request message, for tests and the benchmark (the simulator itself only answers)."""
+    """A GET, GETNEXT, GETBULK or SET message; NULL values."""
     vbs = b"".join(varbind(encode_oid(o), bytes((NULL, 0))) for o in oids)
     pdu = (
         encode_integer(INTEGER, request_id)
@@ -182,3 +187,14 @@ def decode_response(data: bytes) -> tuple[int, int, int, list[tuple[Oid, int, by
         out.append((decode_oid(data, n0, n1), tag, data[t0:t1]))
         pos = b1
     return decode_integer(data, r0, r1), decode_integer(data, e0, e1), decode_integer(data, i0, i1), out
+
+
+def peek_request_id(data: bytes) -> int:
+    """The request-id of a message without decoding its var-binds (to route responses)."""
+    end = len(data)
+    _tag, m0, m1 = read_header(data, 0, end)
+    _tag, _v0, v1 = read_header(data, m0, m1)
+    _tag, _c0, c1 = read_header(data, v1, m1)
+    _tag, p0, p1 = read_header(data, c1, m1)
+    r0, r1 = expect(data, p0, p1, INTEGER)
+    return decode_integer(data, r0, r1)
