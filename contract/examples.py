@@ -239,6 +239,20 @@ EXAMPLES: tuple[Example, ...] = (
         ),
     ),
     Example(
+        "Command: help call status",
+        node_topic(NodeKind.KIOSK, _KI, Verb.CMD),
+        "hub",
+        False,
+        "A help call made at this kiosk moved on: notified (the on-duty cadre's notice was "
+        "delivered), acknowledged (confirmed in the console) or arrived; name is who is coming. "
+        "Sent only while the kiosk is online (the villager may still be waiting), never re-sent.",
+        p.Command(
+            ts=TS,
+            command="help_status",
+            args={"id": "01JD6Q8R2M4K9V3XHELP", "status": "acknowledged", "name": "王书记"},
+        ),
+    ),
+    Example(
         "Content",
         content_topic("notices", "village", "bz-t01-v01"),
         "hub",

@@ -166,7 +166,13 @@ class Vote(Struct, kw_only=True, tag="vote"):
 
 
 class HelpCall(Struct, kw_only=True, tag="help_call"):
-    """A one-key call for the on-duty village cadre."""
+    """A one-key call for the on-duty village cadre.
+
+    The ``stored`` Reply says who the hub is notifying: ``detail`` starts with ``notifying:``
+    or ``nobody_on_duty:``, and ``result = {"helpcall", "duty": village|township|none,
+    "name"}`` (``"phone"``, a public help line, instead of ``name`` when nobody is on duty).
+    Later CMD ``help_status`` messages say when the cadre was reached and acknowledged.
+    """
 
     village: Id
     reason: Label = ""
@@ -241,10 +247,13 @@ class Command(Struct, kw_only=True):
 
     ``rebirth``: re-send every BIRTH with the same bd_seq. ``receipt_status``: a work order
     filed at this node changed; ``args = {"receipt", "status", "status_notes", "updated"}``.
+    ``help_status``: a help call made at this node moved on; ``args = {"id"`` (the request
+    id), ``"status"`` (``notified``: the cadre's notice was delivered; ``acknowledged``;
+    ``arrived``), ``"name"`` (who is coming)``}``. Sent only while the node is online.
     """
 
     ts: Millis
-    command: Literal["rebirth", "receipt_status"]
+    command: Literal["rebirth", "receipt_status", "help_status"]
     args: dict[str, str | int | float | bool] = {}
 
 

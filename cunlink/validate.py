@@ -13,7 +13,7 @@ from contract.configfile import ConfigError, read_yaml
 # kind -> module providing validate_config_file(path) -> str, and top-level keys that identify it
 KINDS: dict[str, tuple[str, frozenset[str]]] = {
     "edge": ("edge_agent.config", frozenset({"targets", "auths", "poll"})),
-    "hub": ("hub.config", frozenset({"http", "metrics", "hub_id"})),
+    "hub": ("hub.config", frozenset({"http", "metrics", "hub_id", "helpcalls"})),
     "kiosk": ("kiosk.config", frozenset({"kiosk", "ui"})),
 }
 

@@ -14,6 +14,8 @@ import pydantic
 from pydantic import Field, model_validator
 
 from contract.configfile import ConfigError, ConfigModel, Secret, dump_masked, load_config
+from hub.helpcalls.roster import load_roster
+from hub.helpcalls.settings import HelpCallsConfig
 from hub.rollouts.settings import RolloutsConfig
 from hub.workorders.settings import WorkOrdersConfig
 
@@ -169,6 +171,11 @@ class HubConfig(ConfigModel):
         default_factory=WorkOrdersConfig,
         description="Work orders, ratings, surveys, kiosk content, the handler console and Open311.",
     )
+    helpcalls: HelpCallsConfig = Field(
+        default_factory=HelpCallsConfig,
+        description="One-key help calls: the duty roster, the webhook that notifies cadres, escalation "
+        "(needs `workorders.enabled`).",
+    )
     rollouts: RolloutsConfig = Field(
         default_factory=RolloutsConfig, description="Software rollouts with Ansible (off by default)."
     )
@@ -208,6 +215,8 @@ def load(path: str | Path | None, overrides: dict[str, Any] | None = None) -> Hu
     Raises :class:`ConfigError` for the file and for bad overrides alike.
     """
     config = HubConfig() if path is None else load_config(path, HubConfig)
+    # A broken duty roster must stop the hub here, with its file:line, not as a traceback later.
+    load_roster(config.helpcalls.roster)
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
     if not given:
         return config
@@ -231,6 +240,11 @@ def validate_config_file(path: str | Path) -> str:
     """Validate a hub config file and return it as YAML with secrets masked.
 
     Used by ``cunlink validate-config`` (and so by Ansible's ``template: validate:``);
-    raises :class:`ConfigError` naming file:line: key on failure.
+    raises :class:`ConfigError` naming file:line: key on failure, also for the duty roster
+    file that ``helpcalls.roster`` names.
     """
-    return dump_masked(load_config(path, HubConfig))
+    config = load_config(path, HubConfig)
+    # The roster is its own file but part of this config: its mistakes are reported with its
+    # own file:line, before the hub would refuse to start on them.
+    load_roster(config.helpcalls.roster)
+    return dump_masked(config)

@@ -1,4 +1,6 @@
-"""Villagers' voice beyond appeals: 好差评 ratings, follow-up tasks, survey votes, help calls, undo.
+"""Villagers' voice beyond appeals: 好差评 ratings, follow-up tasks, survey votes, undo.
+
+Help calls live in hub/helpcalls/ (who is on duty, notices, escalation).
 
 Like orders.py, every function runs inside the caller's write transaction and raises
 :class:`Reject` (changing nothing) for input that does not fit.
@@ -12,6 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from contract import payloads as p
+from hub.helpcalls import desk as helpcalls
 from hub.workorders.flow import COMPLETED, OPEN, Action, Role, State
 from hub.workorders.orders import Ctx, Push, Reject, act, find_order, history, order_pushes
 from hub.workorders.places import Place
@@ -204,17 +207,6 @@ def vote(  # noqa: PLR0917 - the fields of one vote
     return int(cursor.lastrowid or 0)
 
 
-def help_call(  # noqa: PLR0917 - the fields of one row
-    db: sqlite_utils.Database, body: p.HelpCall, node: str, assisted_by: str | None, ts: int, now: float
-) -> int:
-    """Store a one-key call for the village cadre."""
-    cursor = db.execute(
-        "INSERT INTO helpcalls (node, village, reason, assisted_by, ts, received) VALUES (?,?,?,?,?,?)",
-        [node, body.village, body.reason, assisted_by, ts, now],
-    )
-    return int(cursor.lastrowid or 0)
-
-
 def withdraw(  # noqa: PLR0917 - the fields of one row
     db: sqlite_utils.Database, ctx: Ctx, node: str, body: p.Withdraw, ts: int, now: float
 ) -> tuple[str, list[Push]]:
@@ -240,7 +232,7 @@ def withdraw(  # noqa: PLR0917 - the fields of one row
     elif kind == "vote":
         db.execute("UPDATE votes SET withdrawn = ? WHERE id = ?", [now, ref])
     elif kind == "help_call":
-        db.execute("UPDATE helpcalls SET withdrawn = ? WHERE id = ?", [now, ref])
+        helpcalls.withdraw(db, ref, node, now)
     db.execute(
         "UPDATE requests SET withdrawn = ? WHERE node = ? AND client_id = ?", [now, node, body.target_id]
     )

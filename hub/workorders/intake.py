@@ -18,6 +18,8 @@ import sqlite_utils
 
 from contract import payloads as p
 from contract.topics import NodeKind
+from hub.helpcalls import desk as helpcalls
+from hub.helpcalls.roster import Roster
 from hub.workorders import codes, feedback, media
 from hub.workorders.orders import Ctx, NewAppeal, Push, Reject, file_appeal, find_order
 from hub.workorders.places import Place, Places
@@ -52,6 +54,8 @@ class Intake:
     def __init__(self, ctx: Ctx, places: Places) -> None:
         self.ctx = ctx
         self.places = places
+        self.roster = Roster()
+        """The help-call duty roster (set by hub.helpcalls.wiring; empty: nobody on duty)."""
 
     def handle(
         self, db: sqlite_utils.Database, kind: NodeKind, node: str, req: p.Request, now: float
@@ -101,6 +105,7 @@ class Intake:
         body = req.body
         receipt: str | None = None
         detail = ""
+        result: dict[str, str | int | float | bool | None] = {}
         pushes: list[Push] = []
         if isinstance(body, p.Appeal):
             filed = file_appeal(db, self.ctx, self._appeal(body, place, node, req), now)
@@ -115,8 +120,11 @@ class Intake:
         elif isinstance(body, p.Vote):
             ref = feedback.vote(db, body, place, node, req.id, req.assisted_by, req.ts, now)
         elif isinstance(body, p.HelpCall):
-            self._check_village(body.village, place)
-            ref = feedback.help_call(db, body, node, req.assisted_by, req.ts, now)
+            village = self._check_village(body.village, place)
+            called = helpcalls.record(
+                db, self.roster, body, village, node, req.id, req.assisted_by, req.ts, now
+            )
+            ref, detail, result = called.call_id, called.detail, called.result
         elif isinstance(body, p.Withdraw):
             detail, pushes = feedback.withdraw(db, self.ctx, node, body, req.ts, now)
             ref = None
@@ -132,7 +140,7 @@ class Intake:
             [node, req.id, what, req.ts, now, req.assisted_by, receipt, detail, ref],
         )
         return Outcome(
-            p.Reply(ts=stamp, id=req.id, status="stored", receipt=receipt, detail=detail),
+            p.Reply(ts=stamp, id=req.id, status="stored", receipt=receipt, detail=detail, result=result),
             what,
             "stored",
             pushes,

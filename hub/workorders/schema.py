@@ -144,3 +144,47 @@ def m002_media(db: sqlite_utils.Database) -> None:
     """
     for statement in _M002:
         db.execute(statement)
+
+
+_M003 = (
+    # Who was picked, told and came for each help call (hub/helpcalls/).
+    "ALTER TABLE helpcalls ADD COLUMN client_id TEXT",
+    "ALTER TABLE helpcalls ADD COLUMN township TEXT",
+    "ALTER TABLE helpcalls ADD COLUMN county TEXT",
+    "ALTER TABLE helpcalls ADD COLUMN state TEXT NOT NULL DEFAULT 'open'",
+    "ALTER TABLE helpcalls ADD COLUMN duty_level TEXT NOT NULL DEFAULT 'none'",
+    "ALTER TABLE helpcalls ADD COLUMN duty_name TEXT",
+    "ALTER TABLE helpcalls ADD COLUMN help_phone TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE helpcalls ADD COLUMN notified REAL",
+    "ALTER TABLE helpcalls ADD COLUMN acknowledged REAL",
+    "ALTER TABLE helpcalls ADD COLUMN acknowledged_by TEXT",
+    "ALTER TABLE helpcalls ADD COLUMN arrived REAL",
+    "ALTER TABLE helpcalls ADD COLUMN closed REAL",
+    "ALTER TABLE helpcalls ADD COLUMN closed_by TEXT",
+    "ALTER TABLE helpcalls ADD COLUMN escalated REAL",
+    # Calls stored before nobody was ever notified of them; opening them now would page
+    # today's duty cadre about last month's calls, so they are closed, and say why.
+    "UPDATE helpcalls SET state = 'closed', closed = received, closed_by = 'system:before-roster'",
+    "CREATE INDEX helpcalls_open ON helpcalls(state, received)",
+    """CREATE TABLE helpcall_notices (
+        id INTEGER PRIMARY KEY, call_id INTEGER NOT NULL REFERENCES helpcalls(id),
+        reason TEXT NOT NULL, level TEXT NOT NULL, name TEXT NOT NULL, phone TEXT NOT NULL,
+        created REAL NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+        next_try REAL NOT NULL, sent REAL, last_error TEXT NOT NULL DEFAULT '')""",
+    "CREATE INDEX helpcall_notices_due ON helpcall_notices(state, next_try)",
+    """CREATE TABLE helpcall_events (
+        id INTEGER PRIMARY KEY, call_id INTEGER NOT NULL REFERENCES helpcalls(id),
+        at REAL NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, note TEXT NOT NULL DEFAULT '')""",
+    "CREATE INDEX helpcall_events_call ON helpcall_events(call_id, id)",
+    """CREATE TRIGGER helpcall_events_no_update BEFORE UPDATE ON helpcall_events
+        BEGIN SELECT RAISE(ABORT, 'helpcall_events is append-only'); END""",
+    """CREATE TRIGGER helpcall_events_no_delete BEFORE DELETE ON helpcall_events
+        BEGIN SELECT RAISE(ABORT, 'helpcall_events is append-only'); END""",
+)
+
+
+@migrations(name="m003_helpcalls")
+def m003_helpcalls(db: sqlite_utils.Database) -> None:
+    """Help calls reach a person: who was on duty, the notices to deliver, and an audit trail."""
+    for statement in _M003:
+        db.execute(statement)

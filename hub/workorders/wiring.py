@@ -21,6 +21,7 @@ from hub.api import workorders as workorders_api
 from hub.api import workorders_admin
 from hub.api.registry import Api
 from hub.console import views as console
+from hub.helpcalls import wiring as helpcalls
 from hub.ingest.commands import Publisher
 from hub.open311 import views as open311
 from hub.store import Store
@@ -71,6 +72,8 @@ def install(app: web.Application) -> WorkOrdersCollector | None:
     app.cleanup_ctx.append(_context)
     console.setup(app)
     open311.setup(app)
+    # After _context: the help-call loop starts once the database is open, stops before it closes.
+    helpcalls.install(app, service)
     return WorkOrdersCollector(
         store.path,
         rules,

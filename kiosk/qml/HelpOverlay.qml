@@ -1,4 +1,4 @@
-// Help is coming: in text here and in voice; close button bottom-centre (MIIT 2.4).
+// The help call as it really stands (help.message: queued, sent, who is notified, who is coming); close button bottom-centre (MIIT 2.4).
 import QtQuick
 import "components"
 
