@@ -13,6 +13,7 @@ import argparse
 import importlib.util
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -184,6 +185,60 @@ def _start_prometheus(sup: Supervisor, work: Path, host: str, hub_port: int, pre
     return f"http://{host}:{port}"
 
 
+def hub_config(roster: Path, token: Path, webhook: str) -> str:
+    """The demo hub's config: an admin API token (to create the demo's console account), and
+    help calls going to the duty roster and the stand-in SMS gateway."""
+    return (
+        "# Written by cunlink demo.\n"
+        "api:\n  tokens:\n"
+        f"    - {{name: demo-admin, role: admin, token: {json.dumps('file:' + str(token))}}}\n"
+        f"helpcalls:\n  roster: {json.dumps(str(roster))}\n  webhook_url: {json.dumps(webhook)}\n"
+    )
+
+
+def _help_desk(sup: Supervisor, work: Path, host: str) -> Path:
+    """Duty roster and a stand-in SMS gateway, so one-key help calls reach a (demo) cadre.
+
+    Returns the hub config that points at both. The roster is copied once into the workdir,
+    where it can be edited (it matches the villages of ``--seed 2026``).
+    """
+    roster = work / "duty-roster.yaml"
+    if not roster.exists():
+        example = Path(__file__).resolve().parents[1] / "hub" / "helpcalls" / "roster.example.yaml"
+        shutil.copyfile(example, roster)
+    port, notices = _free_port(host, 0), work / "notices.jsonl"
+    sup.start(
+        "sms-gateway",
+        [PY, "-m", "cunlink.demo_notify", "--host", host, "--port", str(port), "--log", str(notices)],
+    )
+    _wait("SMS gateway stand-in", lambda: _tcp_open(host, port), 20, sup)
+    token = work / "admin-token"
+    if not token.exists():
+        token.touch(mode=0o600)
+        token.write_text(secrets.token_urlsafe(32), encoding="utf-8")
+    conf = work / "hub.yaml"
+    conf.write_text(hub_config(roster, token, f"http://{host}:{port}/notify"), encoding="utf-8")
+    return conf
+
+
+def _console_account(work: Path, hub_url: str) -> str:
+    """A dispatcher account for the demo's console; returns how to sign in."""
+    password = secrets.token_urlsafe(12)
+    body = {"username": "demo", "name": "演示调度员", "department": "dispatch", "role": "dispatcher"}
+    request = urllib.request.Request(  # noqa: S310 - our own hub on loopback, http:
+        f"{hub_url}/api/v1/staff",
+        data=json.dumps({**body, "password": password}).encode(),
+        headers={
+            "Authorization": f"Bearer {(work / 'admin-token').read_text(encoding='utf-8').strip()}",
+            "Content-Type": "application/json",
+        },
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - our own hub on loopback
+        answer.read()
+    return f"user demo, password {password}"
+
+
 def run(args: argparse.Namespace, sup: Supervisor) -> int:
     """Start everything, print where to look, and wait."""
     work: Path = args.workdir.resolve()
@@ -244,6 +299,7 @@ def run(args: argparse.Namespace, sup: Supervisor) -> int:
     )
     _wait("SNMP simulator", ready.exists, 120, sup)
 
+    hub_conf = _help_desk(sup, work, host)
     sup.start(
         "hub",
         [
@@ -251,6 +307,8 @@ def run(args: argparse.Namespace, sup: Supervisor) -> int:
             "-m",
             "cunlink",
             "hub",
+            "--config",
+            str(hub_conf),
             "--mqtt-host",
             host,
             "--mqtt-port",
@@ -274,6 +332,7 @@ def run(args: argparse.Namespace, sup: Supervisor) -> int:
     for conf in configs:
         name = "edge-agent" if conf == agent_conf else conf.stem
         sup.start(name, [PY, "-m", "cunlink", "edge", "--config", str(conf)], env=state)
+    account = _console_account(work, hub_url)
     prom_url = _start_prometheus(sup, work, host, http_port, args.prometheus_port)
     kiosks = _start_kiosks(args, sup, fleet, host, mqtt_port)
 
@@ -288,6 +347,9 @@ def run(args: argparse.Namespace, sup: Supervisor) -> int:
         f"faults: http://{host}:{info.get('control_port')}/devices\n"
         + (f"  Prometheus      {prom_url}  (rules and alerts from dashboards/)\n" if prom_url else "")
         + f"  kiosks          {kiosks}\n"
+        + f"  console         {hub_url}/console/  ({account}); help calls: /console/helpcalls\n"
+        + f"  SMS to cadres   {work / 'notices.jsonl'}  (stand-in gateway)\n"
+        + f"  duty roster     {work / 'duty-roster.yaml'}\n"
         + f"  logs            {sup.logdir}\n\n"
     )
     sys.stdout.flush()

@@ -59,6 +59,9 @@ def script(kiosk: Kiosk, rng: random.Random) -> list[Step]:
             lambda: k.surveys.open("s-2026-07"),
             lambda: k.surveys.vote(rng.choice(["support", "oppose", "abstain"])),
         ]
+    if rng.random() < 0.03:
+        # Now and then somebody presses 一键求助 (the demo's duty roster and SMS stand-in answer).
+        steps += [k.help.call, k.help.close]
     steps.append(k.session.finish)
     return steps
 
