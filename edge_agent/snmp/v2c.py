@@ -148,47 +148,35 @@ class UdpDispatcher:
     ) -> ber.Pdu:
         """Send ``payload`` and wait for the response with request-id ``rid``; retry on silence."""
         async with self._slots:
-            return await self._request(addr, payload, rid, wait=wait, retries=retries, stats=stats)
+            if self._sock is None:
+                msg = "the SNMP socket is closed"
+                raise SnmpError(msg)
+            loop = asyncio.get_running_loop()
+            pending = _Pending(addr, loop.create_future(), payload, retries)
+            self._pending[rid] = pending
 
-    async def _request(
-        self,
-        addr: tuple[str, int],
-        payload: bytes,
-        rid: int,
-        *,
-        wait: float,
-        retries: int,
-        stats: TransportStats,
-    ) -> ber.Pdu:
-        if self._sock is None:
-            msg = "the SNMP socket is closed"
-            raise SnmpError(msg)
-        loop = asyncio.get_running_loop()
-        pending = _Pending(addr, loop.create_future(), payload, retries)
-        self._pending[rid] = pending
-
-        def expire() -> None:
-            if pending.future.done():
-                return
-            if pending.tries_left > 0 and self._sock is not None:
-                pending.tries_left -= 1
-                stats.retries += 1
-                self._send(payload, addr)
-                pending.timer = loop.call_later(wait, expire)
-                return
-            self._pending.pop(rid, None)
-            pending.future.set_exception(SnmpTimeout(f"{addr[0]}:{addr[1]}: no response"))
-
-        self._send(payload, addr)
-        pending.timer = loop.call_later(wait, expire)
-        try:
-            return await pending.future
-        finally:
-            # Cancelled (a poll deadline): forget the request so a late answer is dropped.
-            if not pending.future.done() or pending.future.cancelled():
+            def expire() -> None:
+                if pending.future.done():
+                    return
+                if pending.tries_left > 0 and self._sock is not None:
+                    pending.tries_left -= 1
+                    stats.retries += 1
+                    self._send(payload, addr)
+                    pending.timer = loop.call_later(wait, expire)
+                    return
                 self._pending.pop(rid, None)
-                if pending.timer is not None:
-                    pending.timer.cancel()
+                pending.future.set_exception(SnmpTimeout(f"{addr[0]}:{addr[1]}: no response"))
+
+            self._send(payload, addr)
+            pending.timer = loop.call_later(wait, expire)
+            try:
+                return await pending.future
+            finally:
+                # Cancelled (a poll deadline): forget the request so a late answer is dropped.
+                if not pending.future.done() or pending.future.cancelled():
+                    self._pending.pop(rid, None)
+                    if pending.timer is not None:
+                        pending.timer.cancel()
 
     def close(self) -> None:
         """Close the socket; pending requests fail."""

@@ -140,7 +140,7 @@ class AlarmEngine:
 
     def acknowledge(self, alarm_id: int, who: str) -> Alarm | None:
         """Mark an active alarm as seen by ``who``; None when no active alarm has that id."""
-        item = next((a for a in self._active.values() if a.id == alarm_id), None)
+        item = self.find_active(alarm_id)
         if item is not None:
             item.acked_by, item.acked = who, self._clock()
             self._dirty[item.id] = item

@@ -13,8 +13,9 @@ from hub import keys
 from hub.alarms.engine import SEVERITIES, Alarm
 from hub.alarms.schema import COLUMNS
 from hub.api.errors import ApiError
+from hub.api.handlers import caller, found
 from hub.api.params import LIMIT, OFFSET, choice, page, text
-from hub.api.registry import PRINCIPAL, Api, Query, Role
+from hub.api.registry import Api, Query, Role
 
 _SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM alarms"  # noqa: S608 - fixed column names
 
@@ -95,14 +96,14 @@ def register(api: Api) -> None:
         target, name = text(request, "target"), text(request, "alarm")
         app = request.app
         if state == "active":
-            found = [
+            chosen = [
                 a
                 for a in app[keys.ALARMS].active()
                 if (not severity or a.severity == severity)
                 and (not target or a.target == target)
                 and (not name or a.alarm == name)
             ]
-            return AlarmList(total=len(found), items=[_out(a) for a in found[offset : offset + limit]])
+            return AlarmList(total=len(chosen), items=[_out(a) for a in chosen[offset : offset + limit]])
         # History is in SQLite: flush first so that what was just cleared is there.
         await app[keys.ALARMS].flush()
         total, rows = await app[keys.ALARMS_DB].read(
@@ -127,9 +128,7 @@ def register(api: Api) -> None:
         row = await app[keys.ALARMS_DB].read(
             lambda db: db.conn.execute(_SELECT + " WHERE id = ?", (alarm_id,)).fetchone()
         )
-        if row is None:
-            raise ApiError(404, f"no alarm {alarm_id}")
-        return AlarmOut(**dict(zip(COLUMNS, row, strict=True)))
+        return AlarmOut(**dict(zip(COLUMNS, found(row, f"no alarm {alarm_id}"), strict=True)))
 
     @api.route(
         "POST",
@@ -141,11 +140,9 @@ def register(api: Api) -> None:
     )
     async def ack_alarm(request: web.Request) -> AlarmOut:
         alarm_id = _id(request)
-        principal = request.get(PRINCIPAL)
-        found = request.app[keys.ALARMS].acknowledge(alarm_id, principal.name if principal else "unknown")
-        if found is None:
-            raise ApiError(404, f"no active alarm {alarm_id}")
-        return _out(found)
+        name = caller(request)
+        acked = request.app[keys.ALARMS].acknowledge(alarm_id, "unknown" if name is None else name)
+        return _out(found(acked, f"no active alarm {alarm_id}"))
 
 
 def _id(request: web.Request) -> int:

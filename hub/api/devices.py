@@ -8,6 +8,7 @@ from aiohttp import web
 from contract.topics import NodeKind
 from hub import keys
 from hub.api.errors import ApiError
+from hub.api.handlers import found
 from hub.api.params import LIMIT, OFFSET, choice, integer, page, text
 from hub.api.registry import Api, Query, Role
 from hub.inventory import queries
@@ -145,11 +146,21 @@ def _node(n: NodeView) -> NodeOut:
     )
 
 
-def _find_node(snap: Snapshot, kind: str, node: str) -> NodeView:
-    found = next((n for n in snap.nodes if n.kind.value == kind and n.id == node), None)
-    if found is None:
-        raise ApiError(404, f"no {kind} node {node!r}")
-    return found
+def _find_node(request: web.Request) -> tuple[Snapshot, NodeView]:
+    """The snapshot and the node at ``/nodes/{kind}/{node}`` in it (404 when there is none)."""
+    kind, ident = request.match_info["kind"], request.match_info["node"]
+    snap = take_snapshot(request.app)
+    node = next((n for n in snap.nodes if n.kind.value == kind and n.id == ident), None)
+    return snap, found(node, f"no {kind} node {ident!r}")
+
+
+async def _transitions(
+    app: web.Application, entity: str | None, ident: str | None, since: float | None = None, limit: int = 50
+) -> list[Transition]:
+    """Transitions newest first, read after a flush so that they include the last second."""
+    await app[keys.INVENTORY].flush()
+    rows = await app[keys.INVENTORY_DB].read(queries.transitions(entity, ident, since, limit))
+    return [Transition(**row) for row in rows]
 
 
 def register(api: Api) -> None:
@@ -199,9 +210,9 @@ def register(api: Api) -> None:
     async def get_device(request: web.Request) -> DeviceDetail:
         ident = request.match_info["device"]
         app = request.app
-        found = next((d for d in take_snapshot(app).devices if d.id == ident), None)
-        if found is None:
-            raise ApiError(404, f"no device {ident!r}")
+        device = found(
+            next((d for d in take_snapshot(app).devices if d.id == ident), None), f"no device {ident!r}"
+        )
         location = None
         fleet = app[keys.FLEET]
         if fleet is not None and ident in fleet.index.devices:
@@ -209,16 +220,15 @@ def register(api: Api) -> None:
             location = Location(
                 site=site.id, township=site.township, village=site.village, lat=site.lat, lon=site.lon
             )
-        await app[keys.INVENTORY].flush()  # so that the history includes the last second
-        history = await app[keys.INVENTORY_DB].read(queries.transitions("device", ident, None, 50))
+        history = await _transitions(app, "device", ident)
         return DeviceDetail(
-            device=_device(found),
+            device=_device(device),
             location=location,
             alarms=sorted(
                 a.alarm + (f"[{a.resource}]" if a.resource else "")
                 for a in app[keys.ALARMS].active_for(ident)
             ),
-            transitions=[Transition(**row) for row in history],
+            transitions=history,
         )
 
     @api.route(
@@ -251,20 +261,16 @@ def register(api: Api) -> None:
         tags=("nodes",),
     )
     async def get_node(request: web.Request) -> NodeDetail:
-        kind, ident = request.match_info["kind"], request.match_info["node"]
+        snap, node = _find_node(request)
         app = request.app
-        snap = take_snapshot(app)
-        found = _find_node(snap, kind, ident)
-        db = app[keys.INVENTORY_DB]
-        await app[keys.INVENTORY].flush()
-        versions = await db.read(queries.versions(kind, ident))
-        history = await db.read(queries.transitions("node", ident, None, 50))
-        owned = sorted(d.id for d in snap.devices if d.node == ident and d.node_kind is found.kind)
+        history = await _transitions(app, "node", node.id)  # flushes: versions are current too
+        versions = await app[keys.INVENTORY_DB].read(queries.versions(node.kind.value, node.id))
+        owned = sorted(d.id for d in snap.devices if d.node == node.id and d.node_kind is node.kind)
         return NodeDetail(
-            node=_node(found),
+            node=_node(node),
             device_ids=owned,
             versions=[Version(**v) for v in versions],
-            transitions=[Transition(**row) for row in history],
+            transitions=history,
         )
 
     @api.route(
@@ -276,10 +282,9 @@ def register(api: Api) -> None:
         tags=("nodes",),
     )
     async def rebirth_node(request: web.Request) -> Done:
-        kind, ident = request.match_info["kind"], request.match_info["node"]
+        _, node = _find_node(request)
         app = request.app
-        found = _find_node(take_snapshot(app), kind, ident)
-        sent = app[keys.COMMANDS].rebirth(found.kind, found.id, app[keys.CLOCK]())
+        sent = app[keys.COMMANDS].rebirth(node.kind, node.id, app[keys.CLOCK]())
         return Done(
             ok=sent, detail="sent" if sent else "asked recently; try again after mqtt.rebirth_min_interval"
         )
@@ -293,12 +298,12 @@ def register(api: Api) -> None:
         tags=("nodes",),
     )
     async def forget_node(request: web.Request) -> Done:
-        kind, ident = request.match_info["kind"], request.match_info["node"]
+        _, node = _find_node(request)
+        kind, ident = node.kind.value, node.id
         app = request.app
-        found = _find_node(take_snapshot(app), kind, ident)
-        if found.online:
+        if node.online:
             raise ApiError(409, f"{kind} {ident!r} is online; only an offline node can be forgotten")
-        app[keys.STATE].forget_node(found.kind, found.id, app[keys.CLOCK]())
+        app[keys.STATE].forget_node(node.kind, ident, app[keys.CLOCK]())
         await app[keys.INVENTORY].flush()
         return Done(ok=True, detail=f"{kind} {ident} and its devices were removed from the inventory")
 
@@ -319,8 +324,8 @@ def register(api: Api) -> None:
         entity = choice(request, "entity", ("node", "device"))
         since = integer(request, "since", -1, -1, 2**40)
         limit = integer(request, "limit", 500, 1, 5000)
-        await request.app[keys.INVENTORY].flush()
-        rows = await request.app[keys.INVENTORY_DB].read(
-            queries.transitions(entity, text(request, "id"), None if since < 0 else float(since), limit)
+        return TransitionList(
+            items=await _transitions(
+                request.app, entity, text(request, "id"), None if since < 0 else float(since), limit
+            )
         )
-        return TransitionList(items=[Transition(**row) for row in rows])

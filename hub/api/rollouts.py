@@ -87,11 +87,36 @@ def _conflict() -> AbstractContextManager[None]:
     return refusing(RolloutError, 409)
 
 
-async def _steer(request: web.Request, op: Callable[[str, str], Awaitable[Rollout]]) -> RolloutView:
-    rollout_id = request.match_info["id"]
-    with _unknown(rollout_id), _conflict():
-        rollout = await op(rollout_id, _actor(request))
-    return view(_orch(request), rollout, devices=False)
+_Steer = Callable[[Orchestrator, str, str], Awaitable[Rollout]]
+
+#: The steering operations: (path suffix, operationId, summary, the orchestrator's method).
+_STEERING: tuple[tuple[str, str, str, _Steer], ...] = (
+    ("pause", "pause_rollout", "Pause: start no further wave job", Orchestrator.pause),
+    ("resume", "resume_rollout", "Resume a paused rollout", Orchestrator.resume),
+    ("abort", "abort_rollout", "Abort: cancel the running job, stop for good", Orchestrator.abort),
+    ("revert", "revert_rollout_wave", "Pause and revert the current wave", Orchestrator.revert_wave),
+)
+
+
+def _steering_route(api: Api, action: str, name: str, summary: str, op: _Steer) -> None:
+    """Declare ``POST /api/v1/rollouts/{id}/<action>``: one orchestrator transition, as the caller."""
+
+    async def steer(request: web.Request) -> RolloutView:
+        orch = _orch(request)
+        rollout_id = request.match_info["id"]
+        with _unknown(rollout_id), _conflict():
+            rollout = await op(orch, rollout_id, _actor(request))
+        return view(orch, rollout, devices=False)
+
+    steer.__name__ = steer.__qualname__ = name  # the OpenAPI operationId
+    api.route(
+        "POST",
+        f"/api/v1/rollouts/{{id}}/{action}",
+        summary=summary,
+        role=Role.ADMIN,
+        response=RolloutView,
+        tags=_TAGS,
+    )(steer)
 
 
 def register(api: Api) -> None:
@@ -156,46 +181,5 @@ def register(api: Api) -> None:
             for r in rows
         ]
 
-    @api.route(
-        "POST",
-        "/api/v1/rollouts/{id}/pause",
-        summary="Pause: start no further wave job",
-        role=Role.ADMIN,
-        response=RolloutView,
-        tags=_TAGS,
-    )
-    async def pause_rollout(request: web.Request) -> RolloutView:
-        return await _steer(request, _orch(request).pause)
-
-    @api.route(
-        "POST",
-        "/api/v1/rollouts/{id}/resume",
-        summary="Resume a paused rollout",
-        role=Role.ADMIN,
-        response=RolloutView,
-        tags=_TAGS,
-    )
-    async def resume_rollout(request: web.Request) -> RolloutView:
-        return await _steer(request, _orch(request).resume)
-
-    @api.route(
-        "POST",
-        "/api/v1/rollouts/{id}/abort",
-        summary="Abort: cancel the running job, stop for good",
-        role=Role.ADMIN,
-        response=RolloutView,
-        tags=_TAGS,
-    )
-    async def abort_rollout(request: web.Request) -> RolloutView:
-        return await _steer(request, _orch(request).abort)
-
-    @api.route(
-        "POST",
-        "/api/v1/rollouts/{id}/revert",
-        summary="Pause and revert the current wave",
-        role=Role.ADMIN,
-        response=RolloutView,
-        tags=_TAGS,
-    )
-    async def revert_rollout_wave(request: web.Request) -> RolloutView:
-        return await _steer(request, _orch(request).revert_wave)
+    for action, name, summary, op in _STEERING:
+        _steering_route(api, action, name, summary, op)

@@ -175,44 +175,25 @@ def test_appeal_receipt_must_be_a_code() -> None:
         decode_as(raw, p.Request)
 
 
+def _media_request(**body: object) -> bytes:
+    """A one-chunk media REQ whose body fields ``body`` replaces."""
+    media = {
+        "type": "media",
+        "ref": "r",
+        "media": "voice",
+        "mime": "audio/mp4",
+        "size": 1,
+        "sha256": "0" * 64,
+        "chunk": 0,
+        "chunks": 1,
+        "data": "",
+    }
+    return msgspec.json.encode({"ts": 1, "seq": 1, "id": "client-000001", "body": {**media, **body}})
+
+
 def test_media_chunk_bounds() -> None:
-    too_big = msgspec.json.encode(
-        {
-            "ts": 1,
-            "seq": 1,
-            "id": "client-000001",
-            "body": {
-                "type": "media",
-                "ref": "r",
-                "media": "voice",
-                "mime": "audio/mp4",
-                "size": p.MAX_MEDIA_BYTES + 1,
-                "sha256": "0" * 64,
-                "chunk": 0,
-                "chunks": 1,
-                "data": "",
-            },
-        }
-    )
+    decode_as(_media_request(), p.Request)  # the base is valid: each refusal is its one field's
     with pytest.raises(PayloadError, match="size"):
-        decode_as(too_big, p.Request)
-    bad_mime = msgspec.json.encode(
-        {
-            "ts": 1,
-            "seq": 1,
-            "id": "client-000001",
-            "body": {
-                "type": "media",
-                "ref": "r",
-                "media": "photo",
-                "mime": "application/x-sh",
-                "size": 1,
-                "sha256": "0" * 64,
-                "chunk": 0,
-                "chunks": 1,
-                "data": "",
-            },
-        }
-    )
+        decode_as(_media_request(size=p.MAX_MEDIA_BYTES + 1), p.Request)
     with pytest.raises(PayloadError, match="mime"):
-        decode_as(bad_mime, p.Request)
+        decode_as(_media_request(media="photo", mime="application/x-sh"), p.Request)

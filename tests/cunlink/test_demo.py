@@ -46,7 +46,10 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _run_demo(tmp_path: Path, devices: int, *extra: str) -> tuple[subprocess.Popen[str], int, float]:
+def _run_demo(
+    tmp_path: Path, devices: int, *extra: str, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[str], int, float]:
+    """``cunlink demo`` on free ports in ``tmp_path/demo``: the process, its HTTP port, its start time."""
     http_port = free_port()
     proc = subprocess.Popen(
         cunlink(
@@ -68,6 +71,7 @@ def _run_demo(tmp_path: Path, devices: int, *extra: str) -> tuple[subprocess.Pop
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env=env,
     )
     return proc, http_port, time.monotonic()
 

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.cunlink.test_demo import _stop_and_check
-from tests.support.ports import free_port
+from tests.cunlink.test_demo import _run_demo, _stop_and_check
 from tests.support.stack import cunlink, http_get, metric_value
 
 pytestmark = [pytest.mark.slow, pytest.mark.snmpd, pytest.mark.mosquitto]
@@ -30,33 +29,9 @@ def _node_series(url: str, node: str) -> tuple[float | None, float | None]:
 
 
 def test_demo_runs_simulated_kiosks_whose_birth_reaches_the_hub(tmp_path: Path) -> None:
-    http_port = free_port()
     work = tmp_path / "demo"
     headless = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    proc = subprocess.Popen(
-        cunlink(
-            "demo",
-            "--devices",
-            "2",
-            "--kiosks",
-            "2",
-            "--workdir",
-            str(work),
-            "--http-port",
-            str(http_port),
-            "--prometheus-port",
-            str(free_port()),
-            "--mqtt-port",
-            str(free_port()),
-            "--interval",
-            "10",
-        ),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=headless,
-    )
-    started = time.monotonic()
+    proc, http_port, started = _run_demo(tmp_path, 2, "--kiosks", "2", env=headless)
     url = f"http://127.0.0.1:{http_port}/metrics"
     try:
         seen: dict[str, tuple[float | None, float | None]] = {}

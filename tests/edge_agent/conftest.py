@@ -28,6 +28,7 @@ from edge_agent.modules import Module
 from edge_agent.poller import DeviceInfo
 from edge_agent.snmp.fake import FakeTransport
 from edge_agent.snmp.transport import SnmpTransport
+from edge_agent.snmp.v2c import UdpDispatcher, V2cTransport
 from edge_agent.snmp.walk import Walker
 from simulator.clock import SimClock
 from simulator.fleet_gen import generate_fleet
@@ -165,6 +166,20 @@ class SimHandle:
 
     def clear(self, device: str, fault: str | None = None) -> None:
         self.sim.injector.clear(device, fault)
+
+    def v2c(self, dispatcher: UdpDispatcher, device: str, *, timeout: float) -> V2cTransport:
+        """A v2c transport to ``device`` (the community's ``@device`` picks it on the simulator)."""
+        return V2cTransport(
+            dispatcher, address="127.0.0.1", port=self.port, community=f"public@{device}", timeout=timeout
+        )
+
+
+@pytest.fixture
+async def dispatcher() -> AsyncIterator[UdpDispatcher]:
+    """The UDP socket v2c transports share; closed at the end of the test."""
+    disp = await UdpDispatcher.open()
+    yield disp
+    disp.close()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -70,21 +70,14 @@ def recorder(mosquitto: Mosquitto) -> Iterator[MqttRecorder]:
 
 
 @pytest.fixture
-async def run_agent() -> AsyncIterator[Callable[[Path], Any]]:
-    """Start agents in this event loop; every one still running is stopped at the end."""
-    running: list[tuple[asyncio.Event, asyncio.Task[None]]] = []
+def run_agent(run_agent: Callable[..., Any]) -> Callable[[Path], Any]:
+    """conftest's ``run_agent``, started from a config file instead of a loaded config."""
 
     async def start(config_path: Path) -> tuple[Agent, asyncio.Event, asyncio.Task[None]]:
-        agent = Agent(load(config_path))
-        stop = asyncio.Event()
-        task = asyncio.create_task(agent.run(stop))
-        running.append((stop, task))
-        return agent, stop, task
+        result: tuple[Agent, asyncio.Event, asyncio.Task[None]] = await run_agent(load(config_path))
+        return result
 
-    yield start
-    for stop, task in running:
-        stop.set()
-        await asyncio.wait_for(task, 15)
+    return start
 
 
 def _snmpget(agent: Snmpd, oid: str) -> int:

@@ -18,6 +18,7 @@ import pytest
 from contract.payloads import Alarm, Data, DeviceBirth, DeviceDeath, NodeBirth, Sample
 from tests.edge_agent.conftest import publish_hub_state, sim_config
 from tests.edge_agent.mqtt_recorder import MqttRecorder
+from tests.simulator.netsnmp import V3_SHA
 from tests.support.ports import free_port
 from tests.support.services import Mosquitto, need
 
@@ -149,26 +150,7 @@ async def test_v3_traps_and_v2c_informs_from_net_snmp(
     await recorder.wait_for("gNB DATA", lambda: recorder.first(Data, gnb), 15)
     target = f"127.0.0.1:{trap_port}"
     link_down = ["1.3.6.1.6.3.1.1.5.3", "1.3.6.1.2.1.2.2.1.1.2", "i", "2"]
-    snmptrap = [
-        need("snmptrap"),
-        "-v3",
-        "-e",
-        engine_id,
-        "-u",
-        "simuser",
-        "-l",
-        "authPriv",
-        "-a",
-        "SHA",
-        "-A",
-        "authpass123",
-        "-x",
-        "AES",
-        "-X",
-        "privpass123",
-        target,
-        "",
-    ]
+    snmptrap = [need("snmptrap"), *V3_SHA, "-e", engine_id, target, ""]
     await asyncio.to_thread(
         subprocess.run, [*snmptrap, *link_down], check=True, timeout=10, capture_output=True
     )

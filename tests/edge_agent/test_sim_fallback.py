@@ -9,28 +9,13 @@ clean GETBULK walk of a frozen clock.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from edge_agent.modules import load_modules
-from edge_agent.snmp.v2c import UdpDispatcher, V2cTransport
+from edge_agent.snmp.v2c import UdpDispatcher
 from tests.edge_agent.conftest import SimHandle, collector
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-async def dispatcher() -> AsyncIterator[UdpDispatcher]:
-    disp = await UdpDispatcher.open()
-    yield disp
-    disp.close()
-
-
-def _transport(dispatcher: UdpDispatcher, sim: SimHandle, device: str) -> V2cTransport:
-    return V2cTransport(
-        dispatcher, address="127.0.0.1", port=sim.port, community=f"public@{device}", timeout=0.5
-    )
 
 
 async def test_device_that_drops_getbulk_is_walked_with_getnext(
@@ -41,10 +26,10 @@ async def test_device_that_drops_getbulk_is_walked_with_getnext(
     gnb = sim.devices("gnb")[0]
     modules = load_modules(["system", "if_mib"])
     ordered = [modules["system"], modules["if_mib"]]
-    clean = await collector(ordered, _transport(dispatcher, sim, gnb)).poll(1e9)
+    clean = await collector(ordered, sim.v2c(dispatcher, gnb, timeout=0.5)).poll(1e9)
 
     sim.fault(gnb, "no_bulk")
-    stubborn = collector(ordered, _transport(dispatcher, sim, gnb))
+    stubborn = collector(ordered, sim.v2c(dispatcher, gnb, timeout=0.5))
     fallen_back = await stubborn.poll(1e9)
     assert fallen_back.errors == []
     assert fallen_back.samples == clean.samples
@@ -65,11 +50,11 @@ async def test_answers_cut_to_a_small_message_size_lose_nothing(
     sim.clock.freeze()
     gnb = sim.devices("gnb")[0]
     modules = load_modules(["if_mib"])
-    clean = await collector([modules["if_mib"]], _transport(dispatcher, sim, gnb)).poll(1e9)
+    clean = await collector([modules["if_mib"]], sim.v2c(dispatcher, gnb, timeout=0.5)).poll(1e9)
 
     # RFC 3417's minimum message size: GETBULK answers come back truncated (RFC 3416 4.2.3).
     sim.sim.responder.max_msg_size = 484
-    small = collector([modules["if_mib"]], _transport(dispatcher, sim, gnb))
+    small = collector([modules["if_mib"]], sim.v2c(dispatcher, gnb, timeout=0.5))
     result = await small.poll(1e9)
     assert result.errors == []
     assert result.samples == clean.samples

@@ -6,7 +6,6 @@ advances it between polls, so every poll reads an exactly known instant.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from edge_agent.counters import COUNTER32_MODULO
 from edge_agent.modules import load_module, load_modules
 from edge_agent.poller import TargetPoller
 from edge_agent.snmp import pysnmp_transport
-from edge_agent.snmp.v2c import UdpDispatcher, V2cTransport
+from edge_agent.snmp.v2c import UdpDispatcher
 from tests.edge_agent.conftest import FakeClock, RecordingSink, SimHandle, collector, sample
 
 pytestmark = pytest.mark.slow
@@ -38,19 +37,6 @@ metrics:
     index: ifname
     help: ifInOctets, extended past its wraps
 """
-
-
-@pytest.fixture
-async def dispatcher() -> AsyncIterator[UdpDispatcher]:
-    disp = await UdpDispatcher.open()
-    yield disp
-    disp.close()
-
-
-def _v2c(dispatcher: UdpDispatcher, sim: SimHandle, device: str) -> V2cTransport:
-    return V2cTransport(
-        dispatcher, address="127.0.0.1", port=sim.port, community=f"public@{device}", timeout=1
-    )
 
 
 def _poller(device: str, coll: object, clock: FakeClock) -> tuple[TargetPoller, RecordingSink]:
@@ -93,7 +79,7 @@ async def test_v2c_and_v3_auth_priv_read_the_same_values(
             context=gnb,
         )
         by_v3 = await collector(ordered, v3).poll(1e9)
-        by_v2c = await collector(ordered, _v2c(dispatcher, sim, gnb)).poll(1e9)
+        by_v2c = await collector(ordered, sim.v2c(dispatcher, gnb, timeout=1)).poll(1e9)
     finally:
         pysnmp_transport.close_engine(engine)
     assert by_v3.errors == by_v2c.errors == []
@@ -118,7 +104,7 @@ async def test_counter32_wrapping_at_1_gbps_is_extended_exactly(
     olt = sim.devices("olt_uplink")[0]
     path = tmp_path / "if_mib_32.yaml"
     path.write_text(IF_MIB_32, encoding="utf-8")
-    transport = _v2c(dispatcher, sim, olt)
+    transport = sim.v2c(dispatcher, olt, timeout=1)
     poller, sink = _poller(olt, collector([load_module(path)], transport), clock)
 
     async def truth() -> int:
@@ -151,7 +137,7 @@ async def test_a_reboot_is_an_event_and_counters_neither_fall_nor_spike(
     gnb = sim.devices("gnb")[0]
     modules = load_modules(["system", "if_mib"])
     poller, sink = _poller(
-        gnb, collector([modules["system"], modules["if_mib"]], _v2c(dispatcher, sim, gnb)), clock
+        gnb, collector([modules["system"], modules["if_mib"]], sim.v2c(dispatcher, gnb, timeout=1)), clock
     )
     assert await poller.poll_once()
     before = sample(sink.last_samples(), "if_hc_in_octets", ifname="xgei-0/0/1")

@@ -15,7 +15,7 @@ import asyncio
 import re
 import shutil
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -62,13 +62,6 @@ def exporter(tmp_path: Path) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         process.stop()
-
-
-@pytest.fixture
-async def dispatcher() -> AsyncIterator[UdpDispatcher]:
-    disp = await UdpDispatcher.open()
-    yield disp
-    disp.close()
 
 
 def _scrape(url: str) -> dict[tuple[str, str], float]:

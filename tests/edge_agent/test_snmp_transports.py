@@ -86,13 +86,6 @@ async def engine() -> AsyncIterator[Any]:
     pysnmp_transport.close_engine(eng)
 
 
-@pytest.fixture
-async def dispatcher() -> AsyncIterator[UdpDispatcher]:
-    disp = await UdpDispatcher.open()
-    yield disp
-    disp.close()
-
-
 @pytest.fixture(params=["own", "pysnmp"])
 def v2c(request: pytest.FixtureRequest, engine: Any, dispatcher: UdpDispatcher) -> Any:
     """Builds a v2c transport on the agent's codec or on pysnmp."""
