@@ -28,6 +28,7 @@ RESULT_TASKS = frozenset(
     }
 )
 _EVENTS = {"runner_on_ok": "ok", "runner_on_failed": "failed", "runner_on_unreachable": "unreachable"}
+FETCH_TASK = "Fetch and verify the signed artifact"
 
 
 def result_line(event: dict[str, Any]) -> dict[str, Any] | None:
@@ -43,7 +44,12 @@ def result_line(event: dict[str, Any]) -> dict[str, Any] | None:
     res = data.get("res") or {}
     if kind == "failed" and data.get("ignore_errors"):
         return None
-    out: dict[str, Any] = {"host": host, "task": task, "event": kind, "rc": res.get("rc")}
+    rc = res.get("rc")
+    if isinstance(rc, int) and 128 < rc < 160 and task in RESULT_TASKS:
+        # A shell between Ansible and the device tool (raw, become) reports a tool killed by
+        # signal N as 128+N; the tool itself never exits above 75. Report it as killed.
+        rc = 128 - rc
+    out: dict[str, Any] = {"host": host, "task": task, "event": kind, "rc": rc}
     stdout = res.get("stdout")
     if isinstance(stdout, str) and stdout.strip():
         try:
@@ -52,6 +58,11 @@ def result_line(event: dict[str, Any]) -> dict[str, Any] | None:
             out["result"] = {"raw": stdout[-500:]}
     elif res.get("msg"):
         out["result"] = {"msg": str(res["msg"])[-500:]}
+    result = out.get("result")
+    if isinstance(result, dict) and result.get("step") == "fetch":
+        # Phase "all" runs `activate --fetch` as one task: a download that failed (65 refused,
+        # 69 resumable) is judged as the fetch it was, not as a failed switch.
+        out["task"] = FETCH_TASK
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import itertools
 import json
@@ -18,7 +19,7 @@ import yaml
 from tests.playbooks.helpers import (
     BUILD_ARTIFACT,
     PLAYBOOKS,
-    RELEASE_TOOL,
+    RELEASE_FILES,
     REPO,
     ArtifactServer,
     PlaybookRun,
@@ -34,10 +35,20 @@ GOOD_SELFTEST = b"#!/bin/sh\nexit 0\n"
 FAILING_SELFTEST = b'#!/bin/sh\n[ "$CUNLINK_RELEASE_PHASE" = post ] && exit 1\nexit 0\n'
 
 
+TOOL_MODULES = ("errors", "settings", "layout", "lock", "verify", "download", "releases", "hooks", "activate")
+
+
 @pytest.fixture(scope="session")
 def tool() -> ModuleType:
-    """The device tool, imported from its file as the role ships it."""
-    return load_module(RELEASE_TOOL, "cunlink_release")
+    """The device tool's API in one namespace (its modules' public names), from the package
+    the zipapp is built from; the command-line tests run the zipapp itself (RELEASE_TOOL)."""
+    if str(RELEASE_FILES) not in sys.path:
+        sys.path.insert(0, str(RELEASE_FILES))
+    api = ModuleType("cunlink_release_api")
+    for name in TOOL_MODULES:
+        module = importlib.import_module(f"cunlink_release.{name}")
+        api.__dict__.update({k: v for k, v in vars(module).items() if not k.startswith("_")})
+    return api
 
 
 @pytest.fixture(scope="session")

@@ -17,13 +17,15 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 PLAYBOOKS = REPO / "playbooks"
-RELEASE_TOOL = PLAYBOOKS / "roles" / "release" / "files" / "cunlink_release.py"
+#: The device tool's package (imported by the unit tests) and its zipapp builder.
+RELEASE_FILES = PLAYBOOKS / "roles" / "release" / "files"
+BUILD_RELEASE_TOOL = PLAYBOOKS / "tools" / "build_release_tool.py"
 BUILD_ARTIFACT = PLAYBOOKS / "tools" / "build_artifact.py"
 VENV_BIN = Path(sys.executable).parent
 
 
 def load_module(path: Path, name: str) -> ModuleType:
-    """Import a standalone script (the device tool, the builder) as a module."""
+    """Import a standalone script (the builders, the inventory generator) as a module."""
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None
     assert spec.loader is not None
@@ -31,6 +33,18 @@ def load_module(path: Path, name: str) -> ModuleType:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def _release_tool() -> Path:
+    """The device tool as devices get it: the zipapp the role builds (content-named, so built
+    once per source state and shared by test processes)."""
+    builder = load_module(BUILD_RELEASE_TOOL, "build_release_tool")
+    path: Path = builder.write(builder.build(), None)
+    return path
+
+
+#: What runs on a device as ``python3 R/bin/cunlink_release.py``.
+RELEASE_TOOL = _release_tool()
 
 
 @dataclass
@@ -120,6 +134,13 @@ class ArtifactServer:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+    def __enter__(self) -> ArtifactServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 def run_tool(
