@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -99,6 +100,7 @@ async def bench(devices: int, rounds: int) -> None:
             f"{name:34} p50 {statistics.median(values):.3f} s  p99 {p99:.3f} s  max {values[-1]:.3f} s  (goal p99 <= 1 s)"
         )
     print(f"({devices} gNBs born, {series} series; each wait includes full /metrics renders)")
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -149,6 +150,7 @@ def main() -> None:
         print(f"{name:30} received {r['received']:>7}  CPU {r['cpu']:6.2f} s  {rate:>9,.0f} msg/CPU-s")
     ratio = (hub["received"] / hub["cpu"]) / (bare["received"] / bare["cpu"])
     print(f"hub / bare = {ratio:.0%}   (goal: hub >= 20,000 msg/CPU-s and >= 65 %)")
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

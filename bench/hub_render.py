@@ -6,13 +6,16 @@
 For each size: fill the session model with devices x series, then render /metrics the
 way the hub does (snapshot on the loop, text in a worker thread) while the event loop
 keeps applying DATA messages, timing every loop turn. Prints render CPU and wall time,
-body size, and the longest gap between two ingest turns during the render (the stall).
+body size, and the longest gap between two ingest turns during the render (the stall), for
+a cold scrape (the first: every series formatted) and a warm one (a quarter of the devices
+sent DATA since the previous scrape).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 from pathlib import Path
@@ -30,7 +33,9 @@ from hub.stats import Stats
 from tests.hub.messages import FakeNode
 
 
-def build(devices: int, per_device: int) -> tuple[Dispatcher, FleetState, Stats, FakeNode, ManualClock]:
+def build(
+    devices: int, per_device: int
+) -> tuple[Dispatcher, FleetState, Stats, dict[str, FakeNode], ManualClock]:
     clock = ManualClock()
     stats = Stats(started=clock())
     state = FleetState(stats, max_series=5_000_000)
@@ -40,6 +45,7 @@ def build(devices: int, per_device: int) -> tuple[Dispatcher, FleetState, Stats,
         for i in range(per_device)
     ]
     ids = [f"gnb-{i:05d}" for i in range(devices)]
+    owner: dict[str, FakeNode] = {}
     # One agent per 1,000 devices, as a county's agent would be (a BIRTH listing 31k ids is too large).
     for start in range(0, devices, 1000):
         agent = FakeNode(f"edge-bench-{start // 1000}")
@@ -51,11 +57,14 @@ def build(devices: int, per_device: int) -> tuple[Dispatcher, FleetState, Stats,
                 for i in range(per_device)
             ]
             dispatcher.handle(Raw(*agent.data(device, *samples), clock.advance(0.001)))
-    return dispatcher, state, stats, agent, clock
+            owner[device] = agent
+    return dispatcher, state, stats, owner, clock
 
 
-async def measure(devices: int, per_device: int) -> dict[str, float]:
-    dispatcher, state, stats, agent, clock = build(devices, per_device)
+async def measure(devices: int, per_device: int) -> list[dict[str, float | str]]:
+    dispatcher, state, stats, owner, clock = build(devices, per_device)
+    all_ids = list(owner)
+    agent = owner[all_ids[-1]]
     renderer = Renderer()
     sample = [p.Sample(name="m0", value=1.0, labels={"ifname": "xgei-0/0/1"})]
     stall = 0.0
@@ -75,18 +84,31 @@ async def measure(devices: int, per_device: int) -> dict[str, float]:
 
     ids = [f"gnb-{i:05d}" for i in range((devices - 1) // 1000 * 1000, devices)]  # the last agent's
     task = asyncio.create_task(ingest())
-    await asyncio.sleep(0.2)
-    stall = 0.0
-    rendered = await renderer.render(lambda: state.snapshot(stats.view(clock())))
+    results = []
+    # The first scrape formats every series; later ones reuse each device's cached lines and
+    # re-format only the devices that sent DATA since: a quarter of them, as with a 60 s poll
+    # and a 15 s scrape interval.
+    for scrape in ("cold", "warm"):
+        await asyncio.sleep(0.2)
+        if scrape == "warm":
+            for device in all_ids[::4]:
+                dispatcher.handle(Raw(*owner[device].data(device, *sample), clock.advance(0.0001)))
+        await asyncio.sleep(0.2)
+        stall = 0.0
+        rendered = await renderer.render(lambda: state.snapshot(stats.view(clock())))
+        results.append(
+            {
+                "scrape": scrape,
+                "series": state.series,
+                "cpu_s": rendered.cpu_seconds,
+                "wall_s": rendered.seconds,
+                "mb": len(rendered.body) / 1e6,
+                "stall_ms": stall * 1000,
+            }
+        )
     done = True
     await task
-    return {
-        "series": state.series,
-        "cpu_s": rendered.cpu_seconds,
-        "wall_s": rendered.seconds,
-        "mb": len(rendered.body) / 1e6,
-        "stall_ms": stall * 1000,
-    }
+    return results
 
 
 def main() -> None:
@@ -95,13 +117,15 @@ def main() -> None:
     parser.add_argument("--series-per-device", type=int, default=20)
     args = parser.parse_args()
     print(
-        f"{'series':>8} {'render CPU s':>12} {'wall s':>8} {'MB':>6} {'max ingest stall ms':>20}  goal: <= 0.3 s at 62k, stall < 100 ms"
+        f"{'series':>8} {'scrape':>6} {'render CPU s':>12} {'wall s':>8} {'MB':>6} {'max ingest stall ms':>20}"
+        "  goal: <= 0.3 s at 62k, stall < 100 ms"
     )
     for size in (int(s) for s in args.sizes.split(",")):
-        r = asyncio.run(measure(size, args.series_per_device))
-        print(
-            f"{r['series']:>8.0f} {r['cpu_s']:>12.3f} {r['wall_s']:>8.3f} {r['mb']:>6.1f} {r['stall_ms']:>20.1f}"
-        )
+        for r in asyncio.run(measure(size, args.series_per_device)):
+            print(
+                f"{r['series']:>8.0f} {r['scrape']:>6} {r['cpu_s']:>12.3f} {r['wall_s']:>8.3f} {r['mb']:>6.1f} {r['stall_ms']:>20.1f}"
+            )
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

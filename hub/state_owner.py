@@ -37,6 +37,7 @@ class Owner:
         ``room`` is how many new series the cap still allows; the rest count in ``dropped``.
         """
         defs = self.defs
+        current = self.values
         values: dict[SeriesKey, float] | None = None
         added = 0
         for sample in samples:
@@ -44,18 +45,26 @@ class Owner:
             if definition is None:
                 dropped["undeclared"] += 1
                 continue
-            key = definition.key(sample)
-            if key is None:
+            # SeriesDef.key, inlined: this runs for every sample of every DATA.
+            names, labels = definition.labels, sample.labels
+            if len(labels) != len(names):
                 dropped["labels"] += 1
                 continue
-            current = self.values if values is None else values
+            if names:
+                try:
+                    key: SeriesKey = (definition.name, tuple(map(labels.__getitem__, names)))
+                except KeyError:
+                    dropped["labels"] += 1
+                    continue
+            else:
+                key = (definition.name, ())
             if key not in current:
                 if added >= room:
                     dropped["limit"] += 1
                     continue
                 added += 1
             if values is None:
-                values = dict(self.values)
+                current = values = dict(current)
             values[key] = float(sample.value)
         if values is not None:
             self.values = values

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from contract import codec
 from contract.errors import PayloadError
 from contract.payloads import HubState
-from contract.topics import HUB_STATE_TOPIC, Verb
+from contract.topics import HUB_STATE_TOPIC, Topic, Verb
 from contract.version import TOPIC_ROOT
 from hub.ingest.commands import Commands
 from hub.ingest.handoff import Raw
@@ -29,6 +30,8 @@ _VERB_LEVEL = len(TOPIC_ROOT.split("/")) + 2  # cl/v1/{kind}/{node}/{verb}: inde
 _VERBS = frozenset(v.value for v in Verb)
 #: Longest piece of a hostile topic or error text that makes it into a log line.
 _LOG_CLIP = 200
+#: Parsed topics kept; a fleet has a few per device, a flood of made-up ones just starts it over.
+_TOPIC_CACHE = 50_000
 
 
 def verb_label(topic: str) -> str:
@@ -58,6 +61,8 @@ class Dispatcher:
         """Called with the hub's own STATE seen offline, and whether it came as a retained copy."""
         self._log_limit = RateLimiter(interval=log_interval)
         self._sinks: dict[Verb, list[MessageSink]] = {}
+        self._topics: dict[str, tuple[Topic, type[Any], str]] = {}
+        """Valid topics seen, with their payload struct and verb: parsing one costs as much as decoding."""
 
     def add_sink(self, verb: Verb, sink: MessageSink) -> None:
         """Also hand every accepted message of ``verb`` to ``sink``."""
@@ -78,12 +83,20 @@ class Dispatcher:
 
     def _node_message(self, raw: Raw) -> None:
         try:
-            topic, message = codec.decode(raw.topic, raw.payload)
+            known = self._topics.get(raw.topic)
+            if known is None:
+                topic, message = codec.decode(raw.topic, raw.payload)
+                if len(self._topics) >= _TOPIC_CACHE:
+                    self._topics.clear()
+                self._topics[raw.topic] = (topic, codec.struct_for(topic), topic.verb.value)
+            else:
+                topic = known[0]
+                message = codec.decode_as(raw.payload, known[1])
         except PayloadError as exc:
             self._reject(verb_label(raw.topic), exc.reason, raw, exc.detail)
             return
         outcome = self._state.apply(topic, message, raw.received)
-        verb = topic.verb.value
+        verb = topic.verb.value if known is None else known[2]
         if outcome.status == "rejected":
             self._reject(verb, outcome.reason or "unknown", raw, "")
         else:

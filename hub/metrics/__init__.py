@@ -1,1 +1,1 @@
-"""Prometheus exposition: a collector over snapshots, rendered off the event loop."""
+"""Prometheus exposition of snapshots: cached text for the fleet, rendered off the event loop."""

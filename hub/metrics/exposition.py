@@ -1,17 +1,25 @@
 """Rendering /metrics off the event loop.
 
-prometheus_client renders synchronously (about 7 µs of CPU per series, so ~0.5 s at a
-city's 62k series); done on the event loop that would stall MQTT ingest for as long.
-The snapshot is taken on the loop (cheap: it shares copy-on-write mappings), and the
-text, and its gzip, are produced in a worker thread. One render runs at a time so that
-a burst of scrapes queues instead of piling up threads.
+The snapshot is taken on the loop (cheap: it shares copy-on-write mappings); the text,
+and its gzip, are produced in a worker thread. Device and node samples and the fleet
+families are written as text from per-owner caches (:mod:`hub.metrics.samples`,
+:mod:`hub.metrics.fleet`); the hub's own few dozen series and the other parts'
+collectors go through prometheus_client, and the two are concatenated. One render runs
+at a time, so a burst of scrapes queues instead of piling up threads, and the caches
+are only ever touched by one thread.
+
+The ingest loop shares the GIL with the render thread. Python hands the GIL over every
+few milliseconds between bytecodes, but not inside one C call, so the render never does
+one big C operation: text is joined and encoded per family, not as one 40 MB string.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import gzip
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -20,11 +28,15 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
-from hub.metrics.collector import SnapshotCollector
+from hub.metrics import text
+from hub.metrics.collector import HubCollector
+from hub.metrics.fleet import FleetText
+from hub.metrics.samples import SampleText
 from hub.snapshot import Snapshot
 
 #: gzip level 1 gets most of the size win (~8x on exposition text) for a fraction of level 6's CPU.
 GZIP_LEVEL = 1
+_EOF = b"# EOF\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +48,34 @@ class Rendered:
     gzipped: bool
     seconds: float
     cpu_seconds: float
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic GC meanwhile: allocating many objects would trigger passes over the whole heap.
+
+    At 620k series such a pass takes ~50 ms with the GIL held, and the snapshot and the
+    render allocate enough to trigger one; what they allocate is freed by reference
+    counting anyway. Whoever finds the GC enabled turns it back on, so two overlapping
+    pauses (the loop's snapshot and a render thread) never leave it off.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class TextCache:
+    """What one render leaves for the next: each owner's formatted lines."""
+
+    def __init__(self) -> None:
+        # A scrape cancelled on the loop leaves its thread running; the next must wait for it.
+        self.lock = threading.Lock()
+        self.samples = SampleText()
+        self.fleet = FleetText()
 
 
 class _Chain:
@@ -50,25 +90,32 @@ class _Chain:
 
 
 def render(
-    snapshot: Snapshot, accept: str = "", accept_encoding: str = "", extra: Sequence[Collector] = ()
+    snapshot: Snapshot,
+    accept: str = "",
+    accept_encoding: str = "",
+    extra: Sequence[Collector] = (),
+    cache: TextCache | None = None,
 ) -> Rendered:
     """Render ``snapshot`` (plus ``extra`` collectors) in the format ``accept`` asks for.
 
-    Blocking: call it through :func:`render_async` from the event loop.
+    Blocking: call it through :class:`Renderer` from the event loop. ``cache`` is the
+    previous render's (None: format everything afresh); never share one between threads.
     """
     start, cpu_start = time.perf_counter(), time.thread_time()
     encoder, content_type = choose_encoder(accept)
-    # A render allocates a few container objects per series, all freed by reference counting.
-    # Left on, the cyclic GC keeps re-scanning them and the whole heap: measured at 30k series,
-    # it added 25-50% to the render and stalled the event loop for ~45 ms (GC holds the GIL).
-    # Renders are serialised (Renderer's lock), so nothing else toggles it meanwhile.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        body = encoder(_Chain((SnapshotCollector(snapshot), *extra)))
-    finally:
-        if was_enabled:
-            gc.enable()
+    fmt = text.OPENMETRICS if content_type.startswith("application/openmetrics-text") else text.TEXT
+    cache = TextCache() if cache is None else cache
+    with cache.lock, gc_paused():
+        samples, conflicts = cache.samples.render(snapshot, fmt)
+        fleet = cache.fleet.render(snapshot, fmt)
+        own = encoder(_Chain((HubCollector(snapshot, conflicts), *extra)))
+    parts = [own.removesuffix(_EOF)] if fmt == text.OPENMETRICS else [own]
+    parts += [piece.encode() for piece in fleet]
+    parts += [piece.encode() for piece in samples]
+    if fmt == text.OPENMETRICS:
+        parts.append(_EOF)
+    body = b"".join(parts)
+    del parts, samples, fleet
     gzipped = "gzip" in accept_encoding.lower()
     if gzipped:
         body = gzip.compress(body, compresslevel=GZIP_LEVEL)
@@ -82,6 +129,7 @@ class Renderer:
         self._extra = tuple(extra)
         self._providers: list[Callable[[], Collector]] = []
         self._lock = asyncio.Lock()
+        self._cache = TextCache()
 
     def add(self, provider: Callable[[], Collector]) -> None:
         """Also render what ``provider`` returns: called on the event loop with the snapshot, it
@@ -93,6 +141,7 @@ class Renderer:
     ) -> Rendered:
         """Take a snapshot once it is this request's turn, then render it in a thread."""
         async with self._lock:
-            snapshot = take_snapshot()
+            with gc_paused():
+                snapshot = take_snapshot()
             extra = (*self._extra, *(provider() for provider in self._providers))
-            return await asyncio.to_thread(render, snapshot, accept, accept_encoding, extra)
+            return await asyncio.to_thread(render, snapshot, accept, accept_encoding, extra, self._cache)
