@@ -42,11 +42,9 @@ def _owner(group: str | None, service: bool) -> tuple[int, int] | None:
     return 0, gid
 
 
-def _ensure_dir(path: Path, mode: int, owner: tuple[int, int] | None) -> bool:
+def _ensure_meta(path: Path, mode: int, owner: tuple[int, int] | None) -> bool:
+    """Set mode and owner where they differ; True when something changed."""
     changed = False
-    if not path.is_dir():
-        path.mkdir(parents=True)
-        changed = True
     st = path.stat()
     if st.st_mode & 0o7777 != mode:
         path.chmod(mode)
@@ -55,6 +53,13 @@ def _ensure_dir(path: Path, mode: int, owner: tuple[int, int] | None) -> bool:
         os.chown(path, *owner)
         changed = True
     return changed
+
+
+def _ensure_dir(path: Path, mode: int, owner: tuple[int, int] | None) -> bool:
+    created = not path.is_dir()
+    if created:
+        path.mkdir(parents=True)
+    return _ensure_meta(path, mode, owner) or created
 
 
 def _ensure_file(path: Path, data: bytes, mode: int, owner: tuple[int, int] | None) -> bool:
@@ -64,15 +69,7 @@ def _ensure_file(path: Path, data: bytes, mode: int, owner: tuple[int, int] | No
         same = False
     if not same:
         atomic_write(path, data, mode)
-    st = path.stat()
-    changed = not same
-    if st.st_mode & 0o7777 != mode:
-        path.chmod(mode)
-        changed = True
-    if owner is not None and (st.st_uid, st.st_gid) != owner:
-        os.chown(path, *owner)
-        changed = True
-    return changed
+    return _ensure_meta(path, mode, owner) or not same
 
 
 def init(layout: Layout, payload: Any) -> dict[str, Any]:
