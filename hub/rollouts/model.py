@@ -17,6 +17,8 @@ from typing import Annotated, Any
 import msgspec
 import yaml
 
+from hub.rollouts.settings import RolloutsConfig
+
 WaveSize = Annotated[str, msgspec.Meta(pattern=r"^([1-9][0-9]*|([1-9][0-9]?|100)%)$")]
 Version = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")]
 
@@ -133,6 +135,30 @@ def inventory_hosts(inventory: Path, groups: str) -> list[str]:
 def select(hosts: Iterable[str], patterns: list[str]) -> list[str]:
     """Hosts matching any glob pattern (all hosts when there are none), order kept."""
     return [h for h in hosts if not patterns or any(fnmatch.fnmatchcase(h, p) for p in patterns)]
+
+
+def job_spec(
+    config: RolloutsConfig, spec: RolloutSpec, hosts: list[str], playbook: str, phase: str
+) -> dict[str, Any]:
+    """What a wave job process gets on stdin (hub/rollouts/job.py): one playbook run over ``hosts``."""
+    extravars: dict[str, Any] = {"cunlink_release_version": spec.version}
+    if phase != "rollback":
+        extravars["cunlink_rollout_phase"] = phase
+    if config.artifact_base_url:
+        extravars["cunlink_artifact_base_url"] = config.artifact_base_url
+    if spec.ignore_window:
+        extravars["release_ignore_window"] = True
+    playbooks = config.playbooks.resolve()
+    return {
+        "project_dir": str(playbooks),
+        "playbook": playbook,
+        "limit": ",".join(hosts),
+        "inventory": str(Path(str(config.inventory)).resolve()),
+        "forks": config.forks,
+        "extravars": extravars,
+        "envvars": {"ANSIBLE_CONFIG": str(playbooks / "ansible.cfg"), **config.envvars},
+        "job_timeout": config.job_timeout,
+    }
 
 
 class DeviceView(msgspec.Struct, kw_only=True):

@@ -1,15 +1,9 @@
 """The rollout state machine: waves, thresholds across the whole rollout, MQTT-confirmed success.
 
 One asyncio task per active rollout drives it; every decision and every device change is
-written to SQLite (and the audit log) before the next step, so a restarted hub picks up
+written to SQLite (with its audit entries) before the next step, so a restarted hub picks up
 where it was. Ansible runs only in wave job processes (wavejob.py); this module never blocks.
-
-A step, in order: devices switched but silent past ``verify_timeout_s`` fail; devices left
-mid-job or unconfirmed by a restart are re-verified first; online devices of waves up to the
-current one that are pending or deferred run in one job (a device that comes online later
-joins the current wave this way); when nothing is open the wave soaks, then the success
-threshold decides between the next wave and a pause. Crossing the failure threshold halts
-the rollout at once (the running job is cancelled) and reverts the current wave.
+What a step does, in order, and how a crash is recovered from: docs/rollout.md.
 """
 
 from __future__ import annotations
@@ -20,10 +14,10 @@ import logging
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import yaml
 
+from hub.rollouts import orphans
 from hub.rollouts.model import (
     ACTIVE,
     ELIGIBLE,
@@ -32,13 +26,14 @@ from hub.rollouts.model import (
     State,
     Status,
     inventory_hosts,
+    job_spec,
     plan_waves,
     select,
 )
 from hub.rollouts.presence import Presence
 from hub.rollouts.records import Device, Ledger, Rollout
 from hub.rollouts.settings import RolloutsConfig
-from hub.rollouts.verdicts import judge
+from hub.rollouts.verdicts import crossed, judge
 from hub.rollouts.wavejob import WaveJob
 
 log = logging.getLogger(__name__)
@@ -75,8 +70,17 @@ class Orchestrator:
 
     async def start(self) -> None:
         """Load active rollouts; devices a dead hub left mid-job or unconfirmed get re-verified."""
+        # A hub killed mid-job left its job (and Ansible) running: kill it before re-verifying,
+        # or it would go on switching devices and hold their locks (orphans.py).
+        await asyncio.to_thread(orphans.reap, self.work_dir)
         for rollout in await self.ledger.load_all():
             self.rollouts[rollout.id] = rollout
+            rollout.jobs = await asyncio.to_thread(orphans.last_job, self.work_dir / rollout.id)
+            cut = [h for h, d in rollout.devices.items() if d.status in (Status.RUNNING, Status.VERIFYING)]
+            if rollout.state is State.HALTED and cut:
+                # The crash cut its revert (or the wave job before it) short: revert again.
+                task = asyncio.create_task(self._revert_again(rollout, cut), name=f"revert-{rollout.id}")
+                self._tasks[f"{rollout.id}-revert"] = task
             if rollout.state not in ACTIVE:
                 continue
             changed = []
@@ -94,6 +98,7 @@ class Orchestrator:
         for rollout in self.rollouts.values():
             if rollout.job is not None:
                 await rollout.job.cancel()
+        await asyncio.to_thread(orphans.reap, self.work_dir)  # Ansible of a job killed on cancel
         for task in self._tasks.values():
             task.cancel()
         for task in self._tasks.values():
@@ -204,7 +209,9 @@ class Orchestrator:
             dev = rollout.devices.get(node)
             if dev is None or rollout.state not in ACTIVE:
                 continue
-            if dev.status is Status.SWITCHED and self.presence.version(node) == rollout.spec.version:
+            # Deferred too: it may have switched, then gone offline before its BIRTH.
+            confirmable = dev.status in (Status.SWITCHED, Status.DEFERRED)
+            if confirmable and self.presence.version(node) == rollout.spec.version:
                 self._mark(rollout, node, Status.DONE, f"BIRTH reports {rollout.spec.version}")
                 save = self.ledger.save(rollout, [node], [("mqtt", "device", node, {"status": "done"})])
                 task = asyncio.create_task(save)
@@ -246,12 +253,16 @@ class Orchestrator:
         now, spec = self.clock(), rollout.spec
         expired = [h for h, d in rollout.devices.items() if d.status is Status.SWITCHED and now > d.deadline]
         for host in expired:
-            msg = f"no BIRTH with version {spec.version} within {spec.verify_timeout_s:g} s"
-            self._mark(rollout, host, Status.FAILED, msg)
+            if self.presence.online(host):
+                msg = f"no BIRTH with version {spec.version} within {spec.verify_timeout_s:g} s"
+                self._mark(rollout, host, Status.FAILED, msg)
+            else:
+                # Switched, then offline before its BIRTH: silence is no verdict. Its BIRTH
+                # confirms it when it returns; or a job checks it again.
+                self._mark(rollout, host, Status.DEFERRED, "switched, offline before its BIRTH")
         if expired:
-            await self.ledger.save(
-                rollout, expired, [("hub", "device", h, {"status": "failed"}) for h in expired]
-            )
+            audit = [("hub", "device", h, {"status": rollout.devices[h].status}) for h in expired]
+            await self.ledger.save(rollout, expired, audit)
             if await self._check_threshold(rollout):
                 await self._revert(rollout, "hub")
                 return
@@ -264,7 +275,12 @@ class Orchestrator:
             await self._run(rollout, verifying, "rollout.yml", "verify")
             return
         mine = {h: d for h, d in rollout.devices.items() if d.wave <= rollout.wave}
-        offline = [h for h, d in mine.items() if d.status is Status.PENDING and not self.presence.online(h)]
+        unsure = self.presence.unsure()  # a restarted hub has not heard from these again yet
+        offline = [
+            h
+            for h, d in mine.items()
+            if d.status is Status.PENDING and not self.presence.online(h) and h not in unsure
+        ]
         for host in offline:
             self._mark(rollout, host, Status.DEFERRED, "offline; joins the current wave when it comes online")
         if offline:
@@ -279,7 +295,7 @@ class Orchestrator:
         if eligible:
             await self._run(rollout, eligible, "rollout.yml", "all")
             return
-        if any(d.status in OPEN for d in mine.values()):
+        if any(d.status in OPEN or (d.status in ELIGIBLE and h in unsure) for h, d in mine.items()):
             return
         await self._settle(rollout, now)
 
@@ -303,17 +319,8 @@ class Orchestrator:
         elif not any(d.status is Status.DEFERRED for d in rollout.devices.values()):
             await self._set_state(rollout, State.COMPLETED, f"{done} done, {failed} failed", "hub")
 
-    def _crossed(self, rollout: Rollout) -> str | None:
-        spec = rollout.spec
-        failed = sum(d.status is Status.FAILED for d in rollout.devices.values())
-        if failed > spec.max_failures:
-            return f"{failed} devices failed (more than {spec.max_failures})"
-        if 100.0 * failed / len(rollout.devices) > spec.max_failure_percent:
-            return f"{failed} of {len(rollout.devices)} devices failed (over {spec.max_failure_percent:g} %)"
-        return None
-
     async def _check_threshold(self, rollout: Rollout) -> bool:
-        reason = self._crossed(rollout)
+        reason = crossed(rollout.spec, [d.status for d in rollout.devices.values()])
         if reason is None or rollout.state is not State.RUNNING:
             return False
         await self._set_state(rollout, State.HALTED, f"failure threshold crossed: {reason}", "hub")
@@ -331,6 +338,13 @@ class Orchestrator:
         if online:
             await self._run(rollout, online, "rollback.yml", "rollback")
 
+    async def _revert_again(self, rollout: Rollout, hosts: list[str]) -> None:
+        while set(hosts) & self.presence.unsure():  # their BIRTH, or the restore grace's end
+            rollout.wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(rollout.wake.wait(), TICK_S)
+        await self._revert(rollout, "hub")
+
     async def _run(self, rollout: Rollout, hosts: list[str], playbook: str, phase: str) -> None:
         """One wave job over ``hosts``; device statuses follow its result lines as they come."""
         for host in hosts:
@@ -342,7 +356,9 @@ class Orchestrator:
         await self.ledger.save(
             rollout, hosts, [("hub", "job-started", None, {"phase": phase, "hosts": hosts})]
         )
-        job = rollout.job = await WaveJob.start(self._job_spec(rollout, hosts, playbook, phase), run_dir)
+        job = rollout.job = await WaveJob.start(
+            job_spec(self.config, rollout.spec, hosts, playbook, phase), run_dir
+        )
         halted = False
         try:
             async for line in job.lines():
@@ -363,6 +379,9 @@ class Orchestrator:
                     halted = await self._check_threshold(rollout)
         finally:
             rollout.job = None
+        if job.end is None:
+            # The job process died without its last line: its Ansible may still run (#973).
+            await asyncio.to_thread(orphans.reap, run_dir)
         if job.end is None or job.end.get("end") != "successful":
             # Failed hosts make the play "failed" too; the job log says whether it was more.
             log.info("rollout %s: %s job ended %s (log: %s)", rollout.id, phase, job.end, run_dir / "job.log")
@@ -377,24 +396,3 @@ class Orchestrator:
         await self.ledger.save(rollout, left, [("hub", "job-ended", None, {"phase": phase, "end": job.end})])
         if halted:
             await self._revert(rollout, "hub")
-
-    def _job_spec(self, rollout: Rollout, hosts: list[str], playbook: str, phase: str) -> dict[str, Any]:
-        extravars: dict[str, Any] = {"cunlink_release_version": rollout.spec.version}
-        if phase != "rollback":
-            extravars["cunlink_rollout_phase"] = phase
-        if self.config.artifact_base_url:
-            extravars["cunlink_artifact_base_url"] = self.config.artifact_base_url
-        if rollout.spec.ignore_window:
-            extravars["release_ignore_window"] = True
-        playbooks = self.config.playbooks.resolve()
-        envvars = {"ANSIBLE_CONFIG": str(playbooks / "ansible.cfg"), **self.config.envvars}
-        return {
-            "project_dir": str(playbooks),
-            "playbook": playbook,
-            "limit": ",".join(hosts),
-            "inventory": str(Path(str(self.config.inventory)).resolve()),
-            "forks": self.config.forks,
-            "extravars": extravars,
-            "envvars": envvars,
-            "job_timeout": self.config.job_timeout,
-        }

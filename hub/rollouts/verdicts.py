@@ -7,9 +7,10 @@ the device is ``switched`` until its BIRTH reports the new version.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from hub.rollouts.model import Status
+from hub.rollouts.model import RolloutSpec, Status
 
 FETCH = "Fetch and verify the signed artifact"
 ACTIVATE = "Activate the release"
@@ -66,4 +67,14 @@ def judge(line: dict[str, Any], target: str) -> tuple[Status, str] | None:
         return Status.FAILED, f"revert failed: {_why(line)}"
     if event == "failed":
         return Status.FAILED, f"task {task!r} failed: {_why(line)}"
+    return None
+
+
+def crossed(spec: RolloutSpec, statuses: Sequence[Status]) -> str | None:
+    """Why the rollout's failure threshold is crossed (failures across all waves), or None."""
+    failed = sum(s is Status.FAILED for s in statuses)
+    if failed > spec.max_failures:
+        return f"{failed} devices failed (more than {spec.max_failures})"
+    if 100.0 * failed / len(statuses) > spec.max_failure_percent:
+        return f"{failed} of {len(statuses)} devices failed (over {spec.max_failure_percent:g} %)"
     return None

@@ -36,9 +36,10 @@ def install(app: web.Application, api: Api) -> None:
     data = config.data_dir
     artifacts = settings.artifacts_dir or data / "artifacts"
     store = Store(data / "rollouts.sqlite", migrations)
-    presence = Presence()
+    state = app[keys.STATE]
+    presence = Presence(restored=lambda: [node for _, node in state.pending_nodes()])
     app[keys.DISPATCHER].add_sink(Verb.BIRTH, presence)
-    app[keys.STATE].listeners.append(presence.transition)
+    state.listeners.append(presence.transition)
     orchestrator = Orchestrator(
         config=settings,
         ledger=Ledger(store, app[keys.CLOCK]),

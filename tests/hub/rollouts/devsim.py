@@ -6,7 +6,10 @@ CUNLINK_RELEASE_VERSION after its unit restarts). It watches the link and re-bir
 moves, answers the hub's rebirth command, and leaves a Will (DEATH) so that killing the
 process takes the device offline, as a pulled plug would.
 
-Arguments: ``--broker HOST:PORT`` then ``NODE=ROOT`` pairs.
+Arguments: ``--broker HOST:PORT`` then ``NODE=ROOT`` pairs. With ``--control FILE``, the
+nodes listed in FILE (one per line) are offline: they do not connect at start, leave (DEATH)
+when added and come back (a new session, BIRTH) when removed; the file is re-read when it
+changes, so a test or benchmark moves many devices without a process each.
 """
 
 from __future__ import annotations
@@ -86,22 +89,40 @@ class SimDevice:
             self.birth()
 
 
+def read_control(path: Path | None) -> set[str]:
+    """The nodes a control file takes offline (none without a file)."""
+    if path is None:
+        return set()
+    try:
+        return set(path.read_text().split())
+    except OSError:
+        return set()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--broker", required=True)
+    parser.add_argument("--control", type=Path, help="file naming the nodes that are offline")
     parser.add_argument("devices", nargs="+")
     args = parser.parse_args(argv)
     host, _, port = args.broker.rpartition(":")
-    devices = []
-    for pair in args.devices:
-        node, _, root = pair.partition("=")
-        devices.append(SimDevice(host, int(port), node, Path(root)))
+    roots = dict(pair.partition("=")[::2] for pair in args.devices)
+    offline = read_control(args.control)
+    devices = {n: SimDevice(host, int(port), n, Path(r)) for n, r in roots.items() if n not in offline}
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     while not stop.wait(POLL_S):
-        for device in devices:
+        wanted = read_control(args.control)
+        if wanted != offline:
+            offline = wanted
+            for node in [n for n in devices if n in offline]:
+                devices.pop(node).leave()
+            for node in [n for n in roots if n not in offline and n not in devices]:
+                # A new session, as a device back from a power cut: BIRTH on connect.
+                devices[node] = SimDevice(host, int(port), node, Path(roots[node]))
+        for device in devices.values():
             device.poll()
-    for device in devices:
+    for device in devices.values():
         device.leave()
     return 0
 

@@ -34,6 +34,10 @@ fi
 if [ "$CUNLINK_RELEASE_PHASE" = post ] && [ -e "$CUNLINK_RELEASE_ROOT/shared/state/slow-selftest" ]; then
   sleep 4
 fi
+# Slower still (hang-selftest): a job that outlives a killed hub for a while.
+if [ "$CUNLINK_RELEASE_PHASE" = post ] && [ -e "$CUNLINK_RELEASE_ROOT/shared/state/hang-selftest" ]; then
+  sleep 12
+fi
 exit 0
 """
 VERIFY_DEADLINE = 3
@@ -141,10 +145,17 @@ class SimFleet:
 
     # -- devices on MQTT ------------------------------------------------------------------
 
-    def online(self, broker: Mosquitto, hosts: list[str], group: str | None = None) -> None:
-        """Start one devsim process for ``hosts`` (named ``group``, default the first host)."""
+    def online(
+        self, broker: Mosquitto, hosts: list[str], group: str | None = None, control: Path | None = None
+    ) -> None:
+        """Start one devsim process for ``hosts`` (named ``group``, default the first host).
+
+        With ``control``, the hosts that :meth:`set_offline` names there are offline.
+        """
         name = group or hosts[0]
         args = [f"{h}={self.root(h)}" for h in hosts]
+        if control is not None:
+            args = ["--control", str(control), *args]
         self.procs[name] = subprocess.Popen(
             [
                 sys.executable,
@@ -156,6 +167,13 @@ class SimFleet:
             ],
             cwd=REPO,
         )
+
+    @staticmethod
+    def set_offline(control: Path, hosts: list[str] | set[str]) -> None:
+        """Take exactly ``hosts`` offline (and bring back the rest) in a devsim's control file."""
+        temp = control.with_name(control.name + ".tmp")
+        temp.write_text("".join(f"{h}\n" for h in sorted(hosts)))
+        temp.replace(control)  # devsim never reads a half-written list
 
     def offline(self, group: str) -> None:
         proc = self.procs.pop(group)
