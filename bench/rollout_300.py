@@ -33,9 +33,8 @@ from aiohttp import web  # noqa: E402
 from hub import keys  # noqa: E402
 from hub.app import create_app  # noqa: E402
 from tests.hub.rollouts.conftest import make_config  # noqa: E402
-from tests.hub.rollouts.simfleet import SimFleet, build, builder  # noqa: E402
+from tests.hub.rollouts.simfleet import bench_world, status_line  # noqa: E402
 from tests.support.ports import free_port  # noqa: E402
-from tests.support.services import Mosquitto  # noqa: E402
 
 
 def cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
@@ -76,16 +75,9 @@ def spooled_cpu(spool: Path) -> tuple[float, int]:
 
 
 async def bench(base: Path, devices: int, waves: list[str], forks: int) -> int:
-    private, public = builder().generate_key(base / "release")
-    dist = base / "dist"
-    for version in ("1.0.0", "2.0.0"):
-        build(dist, private, version)
-    broker = Mosquitto(base / "broker")
-    (base / "broker").mkdir()
-    broker.start()
     port = free_port()
-    hosts = [f"kiosk-{i:04d}" for i in range(1, devices + 1)]
-    fleet = SimFleet(base / "fleet", hosts, dist, public, f"http://127.0.0.1:{port}/artifacts")
+    fleet, broker, dist = bench_world(base, devices, port)
+    hosts = fleet.hosts
     # Per-component CPU: Ansible's module runs and the device tool go through timing wrappers.
     modules = timed_python(base / "module-python", base / "cpu-modules")
     tool = timed_python(base / "tool-python", base / "cpu-tool")
@@ -119,10 +111,7 @@ async def bench(base: Path, devices: int, waves: list[str], forks: int) -> int:
         rollout = await orch.create(spec, "bench")
         last = ""
         while rollout.state.value in ("running", "paused"):
-            counts: dict[str, int] = {}
-            for dev in rollout.devices.values():
-                counts[dev.status.value] = counts.get(dev.status.value, 0) + 1
-            line = f"wave {rollout.wave + 1}/{len(waves)} {counts}"
+            line = status_line(rollout, len(waves))
             if line != last:
                 print(f"{time.perf_counter() - wall0:7.1f} s  {line}", flush=True)
                 last = line

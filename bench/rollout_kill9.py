@@ -41,9 +41,8 @@ from tests.hub.rollouts.crash import (  # noqa: E402
     check_audit,
     kill_job,
 )
-from tests.hub.rollouts.simfleet import SimFleet, build, builder  # noqa: E402
+from tests.hub.rollouts.simfleet import bench_world  # noqa: E402
 from tests.support.ports import free_port  # noqa: E402
-from tests.support.services import Mosquitto  # noqa: E402
 
 READ = {"Authorization": "Bearer read-token"}
 
@@ -66,16 +65,9 @@ async def state(hub: HubProcess, rollout: str) -> str:
 
 async def bench(base: Path, args: argparse.Namespace) -> int:
     rng = random.Random(args.seed)
-    private, public = builder().generate_key(base / "release")
-    dist = base / "dist"
-    for version in ("1.0.0", "2.0.0"):
-        build(dist, private, version)
-    broker = Mosquitto(base / "broker")
-    (base / "broker").mkdir()
-    broker.start()
     port = free_port()
-    hosts = [f"kiosk-{i:04d}" for i in range(1, args.devices + 1)]
-    fleet = SimFleet(base / "fleet", hosts, dist, public, f"http://127.0.0.1:{port}/artifacts")
+    fleet, broker, dist = bench_world(base, args.devices, port)
+    hosts = fleet.hosts
     fleet.install("1.0.0")
     hub = HubProcess(base, fleet, dist, broker, port)
     kinds = [*[KILL_MODES[i % len(KILL_MODES)] for i in range(args.runs)], *["hub"] * args.hub_runs]

@@ -38,9 +38,8 @@ from hub import keys  # noqa: E402
 from hub.app import create_app  # noqa: E402
 from hub.rollouts.model import OPEN, RolloutSpec, Status  # noqa: E402
 from tests.hub.rollouts.conftest import make_config  # noqa: E402
-from tests.hub.rollouts.simfleet import SimFleet, build, builder  # noqa: E402
+from tests.hub.rollouts.simfleet import bench_world, status_line  # noqa: E402
 from tests.support.ports import free_port  # noqa: E402
-from tests.support.services import Mosquitto  # noqa: E402
 
 
 def cpu_seconds() -> float:
@@ -74,16 +73,9 @@ def plan(hosts: list[str], share: float, after_s: float, rng: random.Random) -> 
 async def bench(base: Path, args: argparse.Namespace) -> int:
     rng = random.Random(args.seed)
     waves = args.waves.split(",")
-    private, public = builder().generate_key(base / "release")
-    dist = base / "dist"
-    for version in ("1.0.0", "2.0.0"):
-        build(dist, private, version)
-    broker = Mosquitto(base / "broker")
-    (base / "broker").mkdir()
-    broker.start()
     port = free_port()
-    hosts = [f"kiosk-{i:04d}" for i in range(1, args.devices + 1)]
-    fleet = SimFleet(base / "fleet", hosts, dist, public, f"http://127.0.0.1:{port}/artifacts")
+    fleet, broker, dist = bench_world(base, args.devices, port)
+    hosts = fleet.hosts
     fleet.install("1.0.0")
     absences = plan(hosts, args.offline, args.after_s, rng)
     control = base / "offline.txt"
@@ -141,10 +133,7 @@ async def bench(base: Path, args: argparse.Namespace) -> int:
                     a.returned = True
                     offline.discard(a.host)
             fleet.set_offline(control, offline)
-            counts: dict[str, int] = {}
-            for dev in rollout.devices.values():
-                counts[dev.status.value] = counts.get(dev.status.value, 0) + 1
-            line = f"wave {rollout.wave + 1}/{len(waves)} {counts} offline {len(offline)}"
+            line = f"{status_line(rollout, len(waves))} offline {len(offline)}"
             if line != last:
                 print(f"{now:7.1f} s  {line}", flush=True)
                 last = line

@@ -16,7 +16,7 @@ from hub import keys
 from hub.app import create_app
 from hub.config import HubConfig
 from hub.rollouts.orchestrator import Orchestrator
-from tests.hub.rollouts.simfleet import SimFleet, build, builder
+from tests.hub.rollouts.simfleet import SimFleet, signed_releases
 from tests.playbooks.helpers import REPO
 from tests.support.ports import free_port
 from tests.support.services import Mosquitto
@@ -28,12 +28,7 @@ READ = {"Authorization": "Bearer read-token"}
 @pytest.fixture(scope="session")
 def signing(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     """(private key, public key, dist) with releases 1.0.0, 2.0.0 and 3.0.0 signed by the fleet key."""
-    base = tmp_path_factory.mktemp("signing")
-    private, public = builder().generate_key(base / "release")
-    dist = base / "dist"
-    for version in ("1.0.0", "2.0.0", "3.0.0"):
-        build(dist, private, version)
-    return private, public, dist
+    return signed_releases(tmp_path_factory.mktemp("signing"), ("1.0.0", "2.0.0", "3.0.0"))
 
 
 @dataclass

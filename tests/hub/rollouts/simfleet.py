@@ -56,6 +56,15 @@ def build(dist: Path, key: Path, version: str) -> None:
     )
 
 
+def signed_releases(base: Path, versions: tuple[str, ...] = ("1.0.0", "2.0.0")) -> tuple[Path, Path, Path]:
+    """(private key, public key, dist): a fleet signing key and ``versions`` built and signed."""
+    private, public = builder().generate_key(base / "release")
+    dist = base / "dist"
+    for version in versions:
+        build(dist, private, version)
+    return private, public, dist
+
+
 class SimFleet:
     def __init__(self, base: Path, hosts: list[str], dist: Path, public_key: Path, base_url: str) -> None:
         self.base, self.hosts, self.dist = base, hosts, dist
@@ -192,3 +201,24 @@ class SimFleet:
 
 def jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
+
+
+def bench_world(base: Path, devices: int, port: int) -> tuple[SimFleet, Mosquitto, Path]:
+    """The benches' setting: signed 1.0.0 and 2.0.0, a running Mosquitto, ``devices`` kiosks
+    (``kiosk-0001``...) whose artifacts come from a hub on ``port``. Returns (fleet, broker, dist);
+    the caller stops the broker and closes the fleet."""
+    _, public, dist = signed_releases(base)
+    (base / "broker").mkdir()
+    broker = Mosquitto(base / "broker")
+    broker.start()
+    hosts = [f"kiosk-{i:04d}" for i in range(1, devices + 1)]
+    fleet = SimFleet(base / "fleet", hosts, dist, public, f"http://127.0.0.1:{port}/artifacts")
+    return fleet, broker, dist
+
+
+def status_line(rollout: Any, waves: int) -> str:
+    """``wave 2/4 {'done': 5, 'running': 25}``: the benches' progress line."""
+    counts: dict[str, int] = {}
+    for dev in rollout.devices.values():
+        counts[dev.status.value] = counts.get(dev.status.value, 0) + 1
+    return f"wave {rollout.wave + 1}/{waves} {counts}"
