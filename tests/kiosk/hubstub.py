@@ -44,13 +44,19 @@ class HubStub:
         self._numbers = itertools.count(1)
         self._client = paho.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id="hub-stub")
         self._client.on_message = self._on_message
-        self._client.on_connect = lambda c, *_: c.subscribe("cl/v1/kiosk/#", 1)
+        self._born: set[str] = set()  # nodes whose BIRTH this connection has seen
+        self._client.on_connect = self._on_connect
         self._client.connect(self.host, self.port)
         self._client.loop_start()
 
     def stop(self) -> None:
         self._client.disconnect()
         self._client.loop_stop()
+
+    def _on_connect(self, client: paho.Client, *_: Any) -> None:
+        with self._lock:
+            self._born.clear()
+        client.subscribe("cl/v1/kiosk/#", 1)
 
     def _on_message(self, client: paho.Client, _u: Any, msg: paho.MQTTMessage) -> None:
         try:
@@ -63,6 +69,14 @@ class HubStub:
             self.messages.append((topic.verb.value, message))
             if isinstance(message, p.Request):
                 self.requests.append((topic.node, message))
+            unborn = topic.verb is not Verb.BIRTH and topic.node not in self._born
+            if topic.verb is Verb.BIRTH:
+                self._born.add(topic.node)
+        if unborn:
+            # As the hub does: a node heard from without a BIRTH on this connection (it was
+            # published while we were reconnecting) is asked to rebirth.
+            rebirth = p.Command(ts=int(time.time() * 1000), command="rebirth", args={})
+            client.publish(node_topic(NodeKind.KIOSK, topic.node, Verb.CMD), encode(rebirth), qos=1)
         if isinstance(message, p.Request) and self.answering:
             self._answer(topic.node, message)
 

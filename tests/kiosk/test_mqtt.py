@@ -86,8 +86,8 @@ def test_offline_submissions_replay_after_the_broker_returns(
     mosquitto.start()  # same port; kiosk and hub stand-in reconnect by themselves
     qtbot.waitUntil(lambda: k.sync.outbox.depth() == 0, timeout=15000)
     assert hub.requests[-1][1].historical
+    qtbot.waitUntil(lambda: len(hub.of("BIRTH")) >= 2, timeout=5000)
     births = hub.of("BIRTH")
-    assert len(births) >= 2
     assert births[-1].bd_seq != births[0].bd_seq
 
 
