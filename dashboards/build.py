@@ -62,6 +62,12 @@ def timeseries(
     )  # fmt: skip
 
 
+def row(title: str, y: int) -> dict[str, Any]:
+    """A section header across the dashboard."""
+    return {"type": "row", "title": title, "collapsed": False, "gridPos": {"x": 0, "y": y, "w": 24, "h": 1},
+            "panels": []}  # fmt: skip
+
+
 def table(title: str, description: str, expr: str, grid: tuple[int, int, int, int]) -> dict[str, Any]:
     return _panel(
         "table", title, description, grid, targets=[_target(expr, instant=True, fmt="table")],
@@ -162,10 +168,45 @@ def hub() -> dict[str, Any]:
                     ("cunlink:hub_db_write_seconds:mean5m", "{{db}} mean write"),
                     ("cl_hub_db_write_max_seconds", "{{db}} slowest write")],
                    (12, 12, 12, 8), "s"),
+        *helpcalls(20),
     ]  # fmt: skip
     return dashboard(
-        "cunlink-hub", "cunlink: hub health", "Ingest, rejects, series, render and database.", panels
-    )
+        "cunlink-hub", "cunlink: hub health", "Ingest, rejects, series, render, database and help calls.",
+        panels,
+    )  # fmt: skip
+
+
+def helpcalls(y: int) -> list[dict[str, Any]]:
+    """One-key help calls (docs/workorders.md "Help calls"): is every villager who pressed 一键求助 answered?"""
+    return [
+        row("Help calls (一键求助)", y),
+        stat("Help calls unacknowledged", "Calls nobody has acknowledged in the console yet, all counties.",
+             "sum(cl_helpcalls_unacknowledged)", (0, y + 1, 6, 4)),
+        stat("Help calls overdue", "Unacknowledged calls older than helpcalls.escalate_after_minutes "
+             "(sent to the township's duty cadre too).", "sum(cl_helpcalls_overdue)", (6, y + 1, 6, 4)),
+        stat("Oldest unacknowledged help call", "Age of the longest-waiting unacknowledged call; alert "
+             "CunlinkHelpCallUnanswered fires past 15 minutes.",
+             "max(cl_helpcalls_oldest_unacknowledged_seconds)", (12, y + 1, 6, 4), "s"),
+        stat("Duty roster file", "1: the roster in effect is the file's content; 0: the last edit was refused "
+             "(the hub log names file:line), the previous roster still applies.", "cl_helpcall_roster_ok",
+             (18, y + 1, 6, 4)),
+        timeseries("Help calls by county", "Open (not closed), unacknowledged and overdue calls per county.",
+                   [("cl_helpcalls_open", "{{county}} open"),
+                    ("cl_helpcalls_unacknowledged", "{{county}} unacknowledged"),
+                    ("cl_helpcalls_overdue", "{{county}} overdue")],
+                   (0, y + 5, 12, 8)),
+        timeseries("Oldest unacknowledged help call by county", "0 when every call in the county is acknowledged.",
+                   [("cl_helpcalls_oldest_unacknowledged_seconds", "{{county}}")], (12, y + 5, 12, 8), "s"),
+        timeseries("Help-call notify errors", "Failed deliveries by reason (each is retried; `unconfigured`: no "
+                   "webhook_url), and notices still waiting.",
+                   [("sum by (reason) (increase(cl_helpcall_notify_errors_total[$__rate_interval]))", "{{reason}}"),
+                    ("cl_helpcall_notices_pending", "pending notices")],
+                   (0, y + 13, 12, 8)),
+        timeseries("Help calls without anyone on duty", "Calls that found nobody on duty to notify, per county "
+                   "(a gap in the roster).",
+                   [("sum by (county) (increase(cl_helpcalls_nobody_on_duty_total[$__rate_interval]))", "{{county}}")],
+                   (12, y + 13, 12, 8)),
+    ]  # fmt: skip
 
 
 def render_all() -> dict[str, str]:

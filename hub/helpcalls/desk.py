@@ -30,6 +30,8 @@ MOVES: dict[str, tuple[tuple[str, ...], str]] = {
     "close": (("open", "acknowledged", "arrived"), "closed"),
 }
 ACTION_LABELS = {"acknowledge": "确认", "arrive": "已到场", "close": "关闭"}
+#: The event action recording what the calling kiosk is to show: note ``"<status> <name>"``.
+KIOSK_STATUS = "kiosk_status"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,16 +90,37 @@ def record(  # noqa: PLR0917 - the fields of one call
         ],
     )
     call_id = int(cursor.lastrowid or 0)
-    result: dict[str, str | int | float | bool | None] = {"helpcall": call_id, "duty": level}
+    result = _result(call_id, level, None if cadre is None else cadre.name, phone)
     if cadre is None:
         event(db, call_id, now, f"kiosk:{node}", "call", "没有人值班，未能通知")
-        result["phone"] = phone
         detail = "nobody_on_duty: 现在没有村干部值班" + (f"，请拨打 {phone}" if phone else "")
         return Recorded(call_id, detail, result)
     queue_notice(db, call_id, "call", level, cadre.name, cadre.phone, now)
     event(db, call_id, now, f"kiosk:{node}", "call", f"通知值班{_who(level)}{cadre.name}")
-    result["name"] = cadre.name
     return Recorded(call_id, f"notifying: 正在通知值班{_who(level)}{cadre.name}", result)
+
+
+def _result(
+    call_id: int, level: str, name: str | None, phone: str
+) -> dict[str, str | int | float | bool | None]:
+    result: dict[str, str | int | float | bool | None] = {"helpcall": call_id, "duty": level}
+    if name is None:
+        result["phone"] = phone
+    else:
+        result["name"] = name
+    return result
+
+
+def answer(db: sqlite_utils.Database, call_id: int) -> dict[str, str | int | float | bool | None]:
+    """The Reply ``result`` the call got when it was stored, rebuilt for a re-sent request.
+
+    A kiosk re-sends when the first Reply was lost; answering ``duplicate`` without the
+    cadre's name would make it say "值班村干部" instead of "王书记".
+    """
+    call = find(db, call_id)
+    if call is None:
+        return {}
+    return _result(call_id, call["duty_level"], call["duty_name"], call["help_phone"])
 
 
 def _who(level: Level | str) -> str:
@@ -138,9 +161,20 @@ def withdraw(db: sqlite_utils.Database, call_id: int, node: str, now: float) -> 
 
 
 def move(  # noqa: PLR0917 - the fields of one action
-    db: sqlite_utils.Database, call_id: int, action: str, actor: str, note: str, now: float
+    db: sqlite_utils.Database,
+    call_id: int,
+    action: str,
+    actor: str,
+    note: str,
+    now: float,
+    coming: str = "",
 ) -> dict[str, Any]:
-    """Apply a console action; returns the updated call."""
+    """Apply a console action; returns the updated call.
+
+    ``coming`` is who goes to the villager (default: whoever the kiosk was last told of,
+    else the duty cadre); acknowledge and arrive record it as the call's kiosk status,
+    and the returned call carries it as ``kiosk_name``.
+    """
     if action not in MOVES:
         raise Reject("unknown_action", f"没有“{action}”这个操作")
     call = find(db, call_id)
@@ -167,9 +201,24 @@ def move(  # noqa: PLR0917 - the fields of one action
         [*sets.values(), call_id],
     )
     event(db, call_id, now, actor, action, note.strip()[:500])
+    name = ""
+    if action in {"acknowledge", "arrive"}:
+        # 已到场 has no "谁去" field: it is the person named at 确认 who arrived.
+        name = coming or _last_name(db, call_id) or call["duty_name"] or ""
+        kiosk_status(db, call_id, now, to, name)
     fresh = find(db, call_id)
     assert fresh is not None
-    return fresh
+    return {**fresh, "kiosk_name": name}
+
+
+def _last_name(db: sqlite_utils.Database, call_id: int) -> str:
+    rows = list(
+        db.query(
+            "SELECT note FROM helpcall_events WHERE call_id = ? AND action = ? ORDER BY id DESC LIMIT 1",
+            [call_id, KIOSK_STATUS],
+        )
+    )
+    return rows[0]["note"].partition(" ")[2] if rows else ""
 
 
 STATE_LABELS = {"open": "待确认", "acknowledged": "已确认", "arrived": "已到场", "closed": "已关闭"}
@@ -179,6 +228,32 @@ def find(db: sqlite_utils.Database, call_id: int) -> dict[str, Any] | None:
     """One call by id."""
     rows = list(db.query("SELECT * FROM helpcalls WHERE id = ?", [call_id]))
     return rows[0] if rows else None
+
+
+def kiosk_status(db: sqlite_utils.Database, call_id: int, now: float, status: str, name: str) -> None:
+    """Record what the calling kiosk is to show (CMD help_status), sent now or after its BIRTH.
+
+    Written in the transaction that made it true, so a status the kiosk missed while it
+    was offline (or the hub restarted) is still known when the kiosk comes back.
+    """
+    event(db, call_id, now, "system", KIOSK_STATUS, f"{status} {name}")
+
+
+def kiosk_statuses(db: sqlite_utils.Database, node: str, since: float) -> list[tuple[str, str, str]]:
+    """(request id, status, name): the latest kiosk status of each open call made at ``node``
+    since ``since``, oldest call first."""
+    rows = db.query(
+        "SELECT c.client_id, e.note FROM helpcalls c JOIN helpcall_events e ON e.id = ("
+        " SELECT MAX(id) FROM helpcall_events WHERE call_id = c.id AND action = ?)"
+        " WHERE c.node = ? AND c.state != 'closed' AND c.received >= ? AND c.client_id IS NOT NULL"
+        " ORDER BY c.id",
+        [KIOSK_STATUS, node, since],
+    )
+    out = []
+    for row in rows:
+        status, _, name = row["note"].partition(" ")
+        out.append((row["client_id"], status, name))
+    return out
 
 
 def open_calls(db: sqlite_utils.Database) -> list[dict[str, Any]]:
@@ -239,6 +314,8 @@ def delivered(db: sqlite_utils.Database, notice: Notice, now: float) -> bool:
         "UPDATE helpcalls SET notified = ? WHERE id = ? AND notified IS NULL", [now, notice.call_id]
     ).rowcount
     event(db, notice.call_id, now, "system", "notified", f"已通知{notice.name}（{notice.reason}）")
+    if first:
+        kiosk_status(db, notice.call_id, now, "notified", notice.name)
     return bool(first)
 
 

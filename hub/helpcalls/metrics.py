@@ -1,8 +1,9 @@
 """Help-call metrics for /metrics: are villagers who pressed 一键求助 being answered?
 
 Built on every scrape from workorders.db (a read-only connection in the render thread)
-plus a copy of the notifier's in-memory error counters. Labels are bounded: county names
-from the fleet and error reasons from :data:`hub.helpcalls.notifier.REASONS`.
+plus a copy of the notifier's and the roster file's in-memory counters. Labels are
+bounded: county names from the fleet and error reasons from
+:data:`hub.helpcalls.notifier.REASONS`.
 Families are listed in docs/workorders.md, "Help calls".
 """
 
@@ -42,6 +43,16 @@ class HelpCallsCollector:
         for reason in REASONS:
             errors.add_metric([reason], self._counters["errors"].get(reason, 0))
         yield errors
+        yield CounterMetricFamily(
+            "cl_helpcall_roster_errors",
+            "Edits of the duty roster file refused (invalid or missing; the previous roster stays)",
+            value=self._counters["roster_errors"],
+        )
+        yield GaugeMetricFamily(
+            "cl_helpcall_roster_ok",
+            "1 when the roster in effect is the file's current content, 0 after a refused edit",
+            value=int(self._counters["roster_ok"]),
+        )
         if not self._path.exists():
             return
         conn = sqlite3.connect(f"file:{self._path}?mode=ro", uri=True, timeout=5)

@@ -19,8 +19,8 @@ class HelpCallsConfig(ConfigModel):
 
     roster: Path | None = Field(
         default=None,
-        description="The duty roster (YAML, see docs/workorders.md). Without one nobody is on duty: "
-        "kiosks tell villagers so instead of pretending a cadre was told.",
+        description="The duty roster (YAML, see docs/workorders.md), re-read when the file changes. "
+        "Without one nobody is on duty: kiosks tell villagers so instead of pretending a cadre was told.",
     )
     webhook_url: AnyHttpUrl | None = Field(
         default=None,
@@ -52,6 +52,13 @@ class HelpCallsConfig(ConfigModel):
         le=1440,
         description="A call not acknowledged in the console within this many minutes is overdue and "
         "goes to the township's on-duty cadre as well.",
+    )
+    status_resend_minutes: float = Field(
+        default=60.0,
+        ge=0,
+        le=1440,
+        description="After a kiosk's BIRTH, the latest help_status of each of its open calls made "
+        "within this many minutes is sent again (it may have missed it while offline).",
     )
 
     @model_validator(mode="after")

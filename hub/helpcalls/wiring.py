@@ -1,4 +1,5 @@
-"""Plugging help calls into the hub app: roster, notifier, background loop, console page, metrics.
+"""Plugging help calls into the hub app: roster, notifier, background loop, BIRTH sink, console
+page, metrics.
 
 :func:`install` runs from the work-order wiring (help calls live in workorders.db and come
 in through its intake). The notice loop starts and stops with the app in
@@ -15,12 +16,13 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from contract.topics import NodeKind
+from contract.topics import NodeKind, Verb
 from hub import keys
 from hub.console import helpcalls as console
 from hub.helpcalls.metrics import HelpCallsCollector
 from hub.helpcalls.notifier import Notifier, Unconfigured, WebhookNotifier
-from hub.helpcalls.roster import load_roster
+from hub.helpcalls.roster import Roster, load_roster
+from hub.helpcalls.rosterfile import RosterFile, warn_unknown_areas
 from hub.helpcalls.service import HELPCALLS, HelpCalls
 from hub.ingest.commands import Publisher
 from hub.workorders.service import WorkOrders
@@ -32,17 +34,9 @@ def install(app: web.Application, workorders: WorkOrders) -> HelpCalls:
     """Build the desk and wire it in; a broken roster stops the hub with its file:line error."""
     config = app[keys.CONFIG]
     settings = config.helpcalls
+    roster_file = RosterFile(settings.roster, app[keys.FLEET])
     roster = load_roster(settings.roster)
-    fleet = app[keys.FLEET]
-    if fleet is not None:
-        unknown = sorted(
-            {v for v in roster.villages if v not in fleet.index.villages}
-            | {t for t in roster.townships if t not in fleet.index.townships}
-        )
-        if unknown:
-            log.warning(
-                "%s: roster names areas missing from the fleet: %s", settings.roster, ", ".join(unknown)
-            )
+    warn_unknown_areas(settings.roster, roster, app[keys.FLEET])
     if settings.roster is None:
         log.warning("no duty roster (helpcalls.roster): kiosks will say nobody is on duty")
     notifier: Notifier = Unconfigured()
@@ -57,11 +51,25 @@ def install(app: web.Application, workorders: WorkOrders) -> HelpCalls:
     def online(node: str) -> bool:
         return state.node_online(NodeKind.KIOSK, node)
 
+    def share(roster: Roster) -> None:
+        workorders.intake.roster = roster
+
     desk = HelpCalls(
-        settings, roster, workorders.store, workorders.places, app[keys.CLOCK], publisher, online, notifier
+        settings,
+        roster,
+        workorders.store,
+        workorders.places,
+        app[keys.CLOCK],
+        publisher,
+        online,
+        notifier,
+        roster_file=roster_file,
+        share_roster=share,
     )
-    workorders.intake.roster = roster
+    share(roster)
     app[HELPCALLS] = desk
+    # Its own BIRTH sink: statuses a kiosk missed while offline go out again when it is back.
+    app[keys.DISPATCHER].add_sink(Verb.BIRTH, desk)
     app.cleanup_ctx.append(_context)
     console.setup(app)
     return desk

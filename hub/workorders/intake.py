@@ -71,8 +71,15 @@ class Intake:
             )
             if previous:
                 row = previous[0]
+                # A re-sent help call gets the cadre's name again: its first Reply may be the one lost.
+                result = helpcalls.answer(db, row["ref"]) if row["kind"] == "help_call" and row["ref"] else {}
                 reply = p.Reply(
-                    ts=stamp, id=req.id, status="duplicate", receipt=row["receipt"], detail=row["detail"]
+                    ts=stamp,
+                    id=req.id,
+                    status="duplicate",
+                    receipt=row["receipt"],
+                    detail=row["detail"],
+                    result=result,
                 )
                 return Outcome(reply, what, "duplicate")
             db.execute("SAVEPOINT request")

@@ -15,6 +15,8 @@ known to be true, step by step:
 
 Progress after the Reply comes as CMD ``help_status`` while this session lasts; it
 reopens the overlay, because "王书记正在赶来" matters even if the villager closed it.
+The hub sends the latest status again after each BIRTH of this kiosk (it may have been
+offline), so a status that is not news is ignored: never said twice, never reopening.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from kiosk.models.session import Session
 from kiosk.models.voice import Voice
 from kiosk.services.sync import Sync
 
-#: Later states never fall back to earlier ones (a late "notified" after "acknowledged").
+#: Later states never fall back to earlier ones (a late "notified" after "acknowledged"),
+#: and a state is entered once (the hub may repeat a status after the kiosk's BIRTH).
 RANK = {
     "": 0,
     "queued": 1,
@@ -137,8 +140,13 @@ class Help(QObject):
         generic = self._state in {"queued", "sending", "sent", "failed"}
         self.voice.say(self._text(), f"help.{self._state}" if generic else None)
 
+    def _ahead(self, state: str) -> bool:
+        # The hub re-sends the latest status after every BIRTH and a re-sent call gets its
+        # Reply again: news the overlay already shows, or older news, is not said twice.
+        return RANK[state] > RANK[self._state]
+
     def _move(self, state: str, *, speak: bool) -> None:
-        if RANK[state] < RANK[self._state]:
+        if not self._ahead(state):
             return
         self._state = state
         if speak:
@@ -157,10 +165,10 @@ class Help(QObject):
             return
         kind = reply.detail.partition(":")[0]
         duty = reply.result.get("duty")
-        if duty == "none" or kind == "nobody_on_duty":
+        if (duty == "none" or kind == "nobody_on_duty") and self._ahead("nobody"):
             self._phone = str(reply.result.get("phone") or "")
             self._move("nobody", speak=self._open)
-        elif kind == "notifying":
+        elif kind == "notifying" and self._ahead("notifying"):
             self._name = str(reply.result.get("name") or "")
             self._move("notifying", speak=self._open)
 
@@ -170,8 +178,8 @@ class Help(QObject):
         if command.command != "help_status" or not self._rid or command.args.get("id") != self._rid:
             return
         status = str(command.args.get("status", ""))
-        if status not in {"notified", "acknowledged", "arrived"}:
-            return
+        if status not in {"notified", "acknowledged", "arrived"} or not self._ahead(status):
+            return  # a late or repeated status must not change the name shown, nor reopen
         self._name = str(command.args.get("name") or "") or self._name
         if status != "notified":
             self._open = True  # worth showing again, even if the villager closed it

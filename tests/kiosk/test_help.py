@@ -52,6 +52,38 @@ def test_each_step_is_said_as_it_becomes_true(kiosk: Kiosk) -> None:
     assert kiosk.help.state == "acknowledged"
 
 
+def test_a_repeated_or_late_status_is_not_news(kiosk: Kiosk) -> None:
+    kiosk.help.call()
+    rid = kiosk.help._rid
+    kiosk.sync.acknowledged.emit(rid, "stored")
+    kiosk.help.replied(reply(rid, "notifying: 正在通知值班村干部王书记", duty="village", name="王书记"))
+    kiosk.help.commanded(status(rid, "acknowledged", name="村医刘大夫"))
+    spoken = len(said(kiosk))
+    kiosk.help.close()
+    kiosk.help.commanded(status(rid, "acknowledged", name="村医刘大夫"))  # re-sent after a BIRTH
+    assert not kiosk.help.open, "the villager closed it; the same news does not reopen it"
+    kiosk.help.commanded(status(rid, "notified", name="王书记"))
+    duplicate = reply(rid, "notifying: 正在通知值班村干部王书记", duty="village", name="王书记")
+    kiosk.help.replied(
+        p.Reply(ts=1, id=rid, status="duplicate", detail=duplicate.detail, result=duplicate.result)
+    )
+    assert len(said(kiosk)) == spoken, "nothing is said twice"
+    assert kiosk.help.state == "acknowledged"
+    assert kiosk.help.message.startswith("村医刘大夫已经收到"), "a late status does not change who is coming"
+    kiosk.help.commanded(status(rid, "arrived", name="村医刘大夫"))
+    assert kiosk.help.open
+    assert said(kiosk)[-1] == "村医刘大夫已经到了，请找村医刘大夫帮忙。"
+
+
+def test_a_resent_call_answered_duplicate_still_names_the_cadre(kiosk: Kiosk) -> None:
+    kiosk.help.call()
+    rid = kiosk.help._rid
+    kiosk.sync.acknowledged.emit(rid, "duplicate")
+    first = reply(rid, "notifying: 正在通知值班村干部王书记", duty="village", name="王书记")
+    kiosk.help.replied(p.Reply(ts=1, id=rid, status="duplicate", detail=first.detail, result=first.result))
+    assert kiosk.help.message == "求助已经送到，正在通知王书记。请在这里稍等。"
+
+
 def test_nobody_on_duty_sends_the_villager_to_the_staff_and_the_help_line(kiosk: Kiosk) -> None:
     kiosk.help.call()
     rid = kiosk.help._rid

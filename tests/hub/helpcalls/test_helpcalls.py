@@ -72,8 +72,11 @@ async def test_call_notifies_the_duty_cadre_and_the_kiosk_hears_each_step(
         assert await events(kit) == [
             (f"kiosk:{NODE}", "call"),
             ("system", "notified"),
+            ("system", "kiosk_status"),
             ("staff:li（li同志）", "acknowledge"),
+            ("system", "kiosk_status"),
             ("staff:li（li同志）", "arrive"),
+            ("system", "kiosk_status"),
             ("staff:li（li同志）", "close"),
         ]
 
