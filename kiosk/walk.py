@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+from PySide6.QtCore import QCoreApplication, QEventLoop, QMetaObject, QTimer
 from PySide6.QtQml import QQmlEngine, QQmlExpression
 from PySide6.QtQuick import QQuickItem, QQuickWindow
 
@@ -87,6 +87,7 @@ SCREENS = (
     "appeal_text",
     "appeal_keyboard",
     "appeal_candidates",
+    "appeal_candidates_next",
     "appeal_voice",
     "appeal_voice_recording",
     "appeal_voice_recorded",
@@ -141,6 +142,12 @@ def walk(
             ("appeal_text", lambda: k.appeal.chooseVillage("bz-t01-v01")),
             ("appeal_keyboard", lambda: _focus(window, "appealText")),
             ("appeal_candidates", lambda: _type(window, "ludeng")),
+            (
+                "appeal_candidates_next",
+                lambda: _then(
+                    lambda: _pick(window, 0), lambda: _type(window, "shi"), lambda: _next_page(window)
+                ),
+            ),
             ("appeal_voice", lambda: _then(lambda: _pick(window, 0), k.appeal.useVoice)),
             ("appeal_voice_recording", lambda: _then(k.note.record, lambda: _speak(k, 12_000))),
             ("appeal_voice_recorded", k.note.stop),
@@ -234,6 +241,17 @@ def _type(window: QQuickWindow | None, letters: str) -> None:
 def _pick(window: QQuickWindow | None, index: int) -> None:
     _keyboard(window, f"InputContext.inputEngine.wordCandidateListModel.selectItem({index})")
     settle(20)
+
+
+def _next_page(window: QQuickWindow | None) -> None:
+    """What tapping 下一页 does (CandidateBar.qml), once the bar has laid out its first page."""
+    if window is None:
+        return
+    settle(120)  # the bar goes back to page 1 on each letter, later (Qt.callLater)
+    bar = find(window, "candidateBar")
+    if bar is None or not QMetaObject.invokeMethod(bar, "nextPage"):
+        msg = "no candidate bar to page"
+        raise RuntimeError(msg)
 
 
 def _unfocus(window: QQuickWindow) -> None:

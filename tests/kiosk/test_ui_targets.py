@@ -70,6 +70,11 @@ KIOSK_MD = {
 }
 
 
+#: Texts that ask the villager what to do on their screen: body text at least (kiosk.md
+#: section 6 keeps "smallest text" for footnotes and legal lines), whatever role they carry.
+BODY_TEXT = frozenset({"appealTextPrompt"})
+
+
 def luminance(c: QColor) -> float:
     def ch(v: float) -> float:
         return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
@@ -193,6 +198,8 @@ def measure(window: QQuickWindow, t: Targets, where: str) -> list[str]:
             px = i.property("font").pixelSize()
             role = str(prop(i, "role", "small"))
             need = {"small": t.small, "body": t.body, "label": t.label, "title": t.title}[role]
+            if i.objectName() in BODY_TEXT and need < t.body:
+                need, role = t.body, f"{role} role, but the prompt of its screen"
             if px < need:
                 breaches.append(f"{where}: text {text!r} is {px}px, {role} needs >= {need}px")
             ratio = contrast(i.property("color"), scene.background(i))
@@ -264,5 +271,9 @@ def test_every_screen_meets_the_numeric_ui_targets(
     for mode, _, screen in walk(k, qapp, ui.window, orientation):
         breaches += measure(ui.window, KIOSK_MD[mode], f"{orientation}/{mode}/{screen}")
         seen += 1
+        if screen == "appeal_candidates_next":  # the second page is what gets measured
+            bar = next(i for i, _ in tree(ui.window) if i.objectName() == "candidateBar")
+            assert bar.isVisible(), f"{mode}: no candidate bar on {screen}"
+            assert int(bar.property("first")) > 0, f"{mode}: {screen} shows the first page"
     assert seen == 2 * len(SCREENS)
     assert not breaches, f"{len(breaches)} breaches of kiosk.md targets:\n" + "\n".join(sorted(set(breaches)))

@@ -61,22 +61,24 @@ Item {
         KButton { objectName: "btnStepBack"; label: "上一步"; fill: "slate"; onClicked: appeal.stepBack() }
     }
 
-    // Step 3: the words, typed with the Pinyin keyboard. Landscape: field and buttons side by
-    // side so that they stay above the keyboard; portrait: buttons under the field.
-    GridLayout {
+    // Step 3: the words, typed with the Pinyin keyboard. The prompt is body text (it is the
+    // question of this step, as on the other steps) on a line of its own across the screen, so
+    // that its words are not elided beside the buttons. Under it, landscape: field and buttons
+    // side by side so that they stay above the keyboard; portrait: buttons under the field.
+    ColumnLayout {
         visible: appeal.step === "text"
         anchors.fill: parent
-        columns: theme.portrait ? 1 : 2
-        rowSpacing: theme.gapPx; columnSpacing: theme.gapPx
-        ColumnLayout {
+        spacing: theme.gapPx / 2
+        KText { objectName: "appealTextPrompt"
+                text: appeal.error !== "" ? appeal.error
+                      : appeal.voiceLabel !== "" ? "已录好" + appeal.voiceLabel + "，也可以再写几个字（" + appeal.categoryLabel + "）"
+                      : "请写一写是什么事（" + appeal.categoryLabel + "）"
+                role: "body"; wrapMode: Text.NoWrap; elide: Text.ElideRight; Layout.fillWidth: true
+                color: appeal.error !== "" ? theme.color.red : theme.color.ink }
+        GridLayout {
             Layout.fillWidth: true; Layout.fillHeight: true
-            spacing: theme.gapPx / 2
-            KText { objectName: "appealTextPrompt"
-                    text: appeal.error !== "" ? appeal.error
-                          : appeal.voiceLabel !== "" ? "已录好" + appeal.voiceLabel + "，也可以再写几个字（" + appeal.categoryLabel + "）"
-                          : "请写一写是什么事（" + appeal.categoryLabel + "）"
-                    role: "small"; wrapMode: Text.NoWrap; elide: Text.ElideRight; Layout.fillWidth: true
-                    color: appeal.error !== "" ? theme.color.red : theme.color.ink }
+            columns: theme.portrait ? 1 : 2
+            rowSpacing: theme.gapPx; columnSpacing: theme.gapPx
             Rectangle {
                 Layout.fillWidth: true; Layout.fillHeight: true
                 Layout.minimumHeight: theme.targetPx
@@ -96,16 +98,17 @@ Item {
                     inputMethodHints: Qt.ImhNoPredictiveText
                 }
             }
-        }
-        RowLayout {
-            Layout.alignment: Qt.AlignTop
-            spacing: theme.gapPx
-            KButton { objectName: "btnTextNext"; label: "下一步"; fill: "green"; Layout.fillWidth: true
-                      enabledLook: appeal.canContinue; onClicked: { Qt.inputMethod.commit(); Qt.inputMethod.hide(); appeal.toPhone() } }
-            KButton { objectName: "btnStepBack2"; label: "上一步"; fill: "slate"; Layout.fillWidth: true
-                      onClicked: appeal.stepBack() }
-            KButton { objectName: "btnUseVoice"; label: "说话代替打字"; fill: "purple"; Layout.fillWidth: true
-                      onClicked: { Qt.inputMethod.commit(); appeal.useVoice() } }
+            RowLayout {
+                Layout.alignment: Qt.AlignTop
+                Layout.fillWidth: theme.portrait   // landscape: buttons at their size, the field takes the rest
+                spacing: theme.gapPx
+                KButton { objectName: "btnTextNext"; label: "下一步"; fill: "green"; Layout.fillWidth: true
+                          enabledLook: appeal.canContinue; onClicked: { Qt.inputMethod.commit(); Qt.inputMethod.hide(); appeal.toPhone() } }
+                KButton { objectName: "btnStepBack2"; label: "上一步"; fill: "slate"; Layout.fillWidth: true
+                          onClicked: appeal.stepBack() }
+                KButton { objectName: "btnUseVoice"; label: "说话代替打字"; fill: "purple"; Layout.fillWidth: true
+                          onClicked: { Qt.inputMethod.commit(); appeal.useVoice() } }
+            }
         }
     }
 

@@ -7,8 +7,14 @@ import QtQuick.VirtualKeyboard
 Item {
     id: root
     property alias active: panel.active
-    // The Pinyin engine asks for candidates; Latin-only fields (the lookup code) do not.
-    readonly property bool candidatesShown: panel.active && InputContext.inputEngine.wordCandidateListVisibleHint
+    // The bar shows while the focused field composes Chinese, and whenever there are
+    // candidates. Not wordCandidateListVisibleHint: the Pinyin input method offers its list
+    // in every mode, so the hint is true on the Latin-only lookup code too, where no
+    // candidate can come; there the bar and its height go. In Pinyin mode it stays even when
+    // empty (before the first letter, after a choice, on the 符号 page, which keeps the mode),
+    // so the keys and the field above do not jump a row at each syllable.
+    readonly property bool composesChinese: InputContext.inputEngine.inputMode === InputEngine.InputMode.Pinyin
+    readonly property bool candidatesShown: panel.active && (composesChinese || bar.model.count > 0)
     height: (candidatesShown ? bar.height : 0) + panel.height
 
     CandidateBar {
@@ -18,6 +24,7 @@ Item {
     }
     InputPanel {
         id: panel
+        objectName: "keysPanel"
         anchors { left: parent.left; right: parent.right }
         y: root.candidatesShown ? bar.height : 0
     }
