@@ -105,6 +105,7 @@ SCREENS = (
     "health",
     "assist",
     "assisted_home",
+    "assisted_keyboard",
     "help",
     "idle_warning",
 )
@@ -174,7 +175,21 @@ def walk(
             ("health", lambda: (k.nav.home(), k.nav.go("health"))),
             ("assist", lambda: (k.nav.home(), k.nav.go("assist"), [k.assisted.press(d) for d in "24"])),
             ("assisted_home", lambda: ([k.assisted.press(d) for d in "68"], k.assisted.signIn())),
-            ("help", k.help.call),
+            (
+                "assisted_keyboard",  # the 代办 strip, the prompt and the field above the keys
+                lambda: _then(
+                    lambda: (k.nav.go("appeal"), k.appeal.chooseCategory("roads")),
+                    lambda: k.appeal.chooseVillage("bz-t01-v01"),
+                    lambda: _focus(window, "appealText"),
+                    lambda: _type(window, "ludeng"),
+                ),
+            ),
+            (
+                "help",
+                lambda: _then(
+                    lambda: _pick(window, 0), lambda: _hide_keyboard(window), k.nav.home, k.help.call
+                ),
+            ),
             ("idle_warning", lambda: _warn_now(k)),
         ]
         if tuple(name for name, _ in shots) != SCREENS:
@@ -256,3 +271,11 @@ def _next_page(window: QQuickWindow | None) -> None:
 
 def _unfocus(window: QQuickWindow) -> None:
     window.contentItem().forceActiveFocus()
+
+
+def _hide_keyboard(window: QQuickWindow | None) -> None:
+    """Focus away from the field; the keyboard goes down (as 收起 does)."""
+    if window is None:
+        return
+    _unfocus(window)
+    settle(200)

@@ -55,31 +55,45 @@ Window {
         }
     }
 
+    // 代办: who is helping stays on screen at all times. While the keyboard is up the banner is a
+    // slim strip (small text, no 退出代办 button, which comes back with the keyboard's 收起), so
+    // that the focused field keeps its room above the keys (WCAG 2.4.11; docs/kiosk.md "Keyboard").
     Rectangle {
         id: assistedBanner
         objectName: "assistedBanner"
+        readonly property bool slim: window.keyboardUp
         visible: assisted.active
-        anchors { left: parent.left; right: parent.right; top: topBar.bottom; topMargin: visible ? theme.gapPx : 0 }
-        height: visible ? theme.targetPx : 0
+        anchors { left: parent.left; right: parent.right; top: topBar.bottom; topMargin: visible && !slim ? theme.gapPx : 0 }
+        height: !visible ? 0 : slim ? theme.smallPx * 1.5 : theme.targetPx
         color: theme.color.purple
         KText {
+            objectName: "assistedBannerText"
             anchors { left: parent.left; leftMargin: theme.marginPx; verticalCenter: parent.verticalCenter }
-            text: assisted.banner; color: theme.color.onFill; role: "body"; wrapMode: Text.NoWrap
+            width: (assistOut.visible ? assistOut.x - theme.gapPx : parent.width - theme.marginPx) - x
+            text: assisted.banner; color: theme.color.onFill; role: parent.slim ? "small" : "body"
+            wrapMode: Text.NoWrap; elide: Text.ElideRight; lineHeight: parent.slim ? 1.0 : 1.5
         }
         KButton {
+            id: assistOut
             objectName: "btnAssistOut"
+            visible: !parent.slim
             anchors { right: parent.right; rightMargin: theme.marginPx; verticalCenter: parent.verticalCenter }
             height: parent.height; label: "退出代办"; fill: "brown"; onClicked: assisted.signOut("manual")
         }
     }
 
+    // With the keyboard up the screen ends at its top edge; the vertical margins shrink (the one
+    // above the keys stays a full gap between targets) so that the text step's prompt and field
+    // fit above the keys also under the 代办 strip.
     Loader {
         id: screen
         objectName: "screenLoader"
         anchors {
             left: parent.left; right: parent.right; top: assistedBanner.bottom
             bottom: window.keyboardUp ? inputPanel.top : bottomBar.top
-            margins: theme.marginPx
+            leftMargin: theme.marginPx; rightMargin: theme.marginPx
+            topMargin: window.keyboardUp ? theme.gapPx / 2 : theme.marginPx
+            bottomMargin: window.keyboardUp ? theme.gapPx : theme.marginPx
         }
         source: nav.view
     }

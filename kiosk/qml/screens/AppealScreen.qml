@@ -73,7 +73,8 @@ Item {
                 text: appeal.error !== "" ? appeal.error
                       : appeal.voiceLabel !== "" ? "已录好" + appeal.voiceLabel + "，也可以再写几个字（" + appeal.categoryLabel + "）"
                       : "请写一写是什么事（" + appeal.categoryLabel + "）"
-                role: "body"; wrapMode: Text.NoWrap; elide: Text.ElideRight; Layout.fillWidth: true
+                // one line (NoWrap): no leading to give between lines, so none above or below it
+                role: "body"; wrapMode: Text.NoWrap; elide: Text.ElideRight; lineHeight: 1.0; Layout.fillWidth: true
                 color: appeal.error !== "" ? theme.color.red : theme.color.ink }
         GridLayout {
             Layout.fillWidth: true; Layout.fillHeight: true
@@ -84,18 +85,27 @@ Item {
                 Layout.minimumHeight: theme.targetPx
                 color: theme.color.card; border.width: 3; border.color: theme.color.blue; radius: 8
                 readonly property bool isTarget: true
-                TextArea {
-                    id: field
-                    objectName: "appealText"
+                // Words beyond the field's height scroll inside it: TextArea keeps the cursor of
+                // its flickable in view, so the line being typed never goes under the keys.
+                Flickable {
+                    id: fieldView
+                    objectName: "appealTextView"
                     anchors { fill: parent; margins: 8 }
-                    font.pixelSize: theme.bodyPx
-                    font.family: "Noto Sans CJK SC"
-                    color: theme.color.ink
-                    wrapMode: TextEdit.Wrap
-                    background: null
-                    text: appeal.text
-                    onTextChanged: if (text !== appeal.text) appeal.setText(text)
-                    inputMethodHints: Qt.ImhNoPredictiveText
+                    clip: true
+                    boundsBehavior: Flickable.StopAtBounds
+                    TextArea.flickable: TextArea {
+                        id: field
+                        objectName: "appealText"
+                        font.pixelSize: theme.bodyPx
+                        font.family: "Noto Sans CJK SC"
+                        color: theme.color.ink
+                        wrapMode: TextEdit.Wrap
+                        padding: 0
+                        background: null
+                        text: appeal.text
+                        onTextChanged: if (text !== appeal.text) appeal.setText(text)
+                        inputMethodHints: Qt.ImhNoPredictiveText
+                    }
                 }
             }
             RowLayout {
