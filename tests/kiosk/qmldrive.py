@@ -25,6 +25,13 @@ def tap(qtbot: QtBot, window: QQuickWindow, name: str) -> None:
     qtbot.wait(20)  # let the Loader and layouts react, as a finger would wait for the screen
 
 
+def open_appeal_text(qtbot: QtBot, window: QQuickWindow, category: str = "other") -> None:
+    """Home -> 我要反映 -> ``category`` -> the test village -> the text field, keyboard up."""
+    for name in ("tile_appeal", f"cat_{category}", "village_bz-t01-v01", "appealText"):
+        tap(qtbot, window, name)
+    qtbot.waitUntil(lambda: bool(item(window, "inputPanel").property("active")), timeout=3000)
+
+
 def qml(window: QQuickWindow, expression: str) -> object:
     """Evaluate QML in the window's context (for the virtual keyboard's InputContext)."""
     expr = QQmlExpression(QQmlEngine.contextForObject(window), window, expression)

@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 from kiosk.core import Kiosk
 from kiosk.walk import orient
 from tests.kiosk.conftest import KioskFactory, Ui
-from tests.kiosk.qmldrive import candidates, item, press_keys, tap
+from tests.kiosk.qmldrive import candidates, item, open_appeal_text, press_keys, tap
 
 MakeUi = Callable[[Kiosk], Ui]
 
@@ -38,14 +38,6 @@ def bar_shown(window: QQuickWindow) -> bool:
 def screen_bottom(window: QQuickWindow) -> float:
     loader = item(window, "screenLoader")
     return loader.y() + loader.height()
-
-
-def open_appeal_text(qtbot: QtBot, window: QQuickWindow) -> None:
-    tap(qtbot, window, "tile_appeal")
-    tap(qtbot, window, "cat_other")
-    tap(qtbot, window, "village_bz-t01-v01")
-    tap(qtbot, window, "appealText")
-    qtbot.waitUntil(lambda: keyboard_up(window), timeout=3000)
 
 
 def open_lookup(qtbot: QtBot, window: QQuickWindow) -> None:

@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from kiosk.core import Kiosk
 from kiosk.walk import orient
 from tests.kiosk.conftest import KioskFactory, Ui
-from tests.kiosk.qmldrive import item, items_under, press_keys, qml, tap
+from tests.kiosk.qmldrive import item, items_under, open_appeal_text, press_keys, qml, tap
 
 MakeUi = Callable[[Kiosk], Ui]
 
@@ -54,11 +54,7 @@ def test_tap_next_page_and_choose_a_later_candidate(
     w = make_ui(k).window
     orient(w, orientation)
     k.elder.setOn(elder)
-    tap(qtbot, w, "tile_appeal")
-    tap(qtbot, w, "cat_other")
-    tap(qtbot, w, "village_bz-t01-v01")
-    tap(qtbot, w, "appealText")
-    qtbot.waitUntil(lambda: bool(item(w, "inputPanel").property("active")), timeout=3000)
+    open_appeal_text(qtbot, w)
     press_keys(qtbot, w, list("shi"))
     total = "InputContext.inputEngine.wordCandidateListModel.count"
     qtbot.waitUntil(lambda: int(qml(w, total)) > 30 and len(page(w)) > 0, timeout=3000)  # type: ignore[call-overload]

@@ -17,7 +17,7 @@ from kiosk.core import Kiosk
 from kiosk.walk import orient
 from tests.kiosk.conftest import KioskFactory, Ui
 from tests.kiosk.hubstub import HubStub
-from tests.kiosk.qmldrive import candidates, item, key, pick, press_keys, tap, type_pinyin
+from tests.kiosk.qmldrive import candidates, item, key, open_appeal_text, pick, press_keys, tap, type_pinyin
 from tests.support.services import Mosquitto
 
 MakeUi = Callable[[Kiosk], Ui]
@@ -38,11 +38,7 @@ def test_file_an_appeal_in_pinyin_get_a_receipt_and_see_the_hub_change_it(
     ui = make_ui(k)
     w = ui.window
     qtbot.waitUntil(lambda: k.sync.online, timeout=5000)
-    tap(qtbot, w, "tile_appeal")
-    tap(qtbot, w, "cat_power")
-    tap(qtbot, w, "village_bz-t01-v01")
-    tap(qtbot, w, "appealText")
-    qtbot.waitUntil(lambda: bool(item(w, "inputPanel").property("active")), timeout=3000)
+    open_appeal_text(qtbot, w, "power")
     # Real taps on the kiosk's large keys and on the candidate bar.
     press_keys(qtbot, w, list("ludeng"))
     qtbot.waitUntil(lambda: "路灯" in candidates(w, 8), timeout=2000)
@@ -101,10 +97,7 @@ def test_idle_reset_wipes_fields_screens_and_keyboard(
 ) -> None:
     k = make_kiosk(tick_ms=5, form_s=40, warning_s=20)
     w = make_ui(k).window
-    tap(qtbot, w, "tile_appeal")
-    tap(qtbot, w, "cat_roads")
-    tap(qtbot, w, "village_bz-t01-v01")
-    tap(qtbot, w, "appealText")
+    open_appeal_text(qtbot, w, "roads")
     type_pinyin(qtbot, w, "wangdaye")
     pick(qtbot, w, "王")
     pick(qtbot, w, "大爷")
@@ -126,11 +119,7 @@ def test_half_typed_pinyin_does_not_reach_the_next_villager(
     # commit it (是) into the just-cleared appeal text, where the next villager found it.
     k = make_kiosk(tick_ms=5, form_s=40, warning_s=20)
     w = make_ui(k).window
-    tap(qtbot, w, "tile_appeal")
-    tap(qtbot, w, "cat_other")
-    tap(qtbot, w, "village_bz-t01-v01")
-    tap(qtbot, w, "appealText")
-    qtbot.waitUntil(lambda: bool(item(w, "inputPanel").property("active")), timeout=3000)
+    open_appeal_text(qtbot, w, "other")
     press_keys(qtbot, w, list("shi"))
     qtbot.waitUntil(lambda: "是" in candidates(w, 8), timeout=2000)
     qtbot.waitUntil(lambda: k.nav.screen == "home", timeout=5000)
@@ -149,10 +138,7 @@ def test_pinyin_learns_nothing_between_villagers(
     k = make_kiosk()
     w = make_ui(k).window
     for villager in range(2):
-        tap(qtbot, w, "tile_appeal")
-        tap(qtbot, w, "cat_other")
-        tap(qtbot, w, "village_bz-t01-v01")
-        tap(qtbot, w, "appealText")
+        open_appeal_text(qtbot, w, "other")
         type_pinyin(qtbot, w, "yangguihua")
         first = candidates(w, 1)
         if villager == 0:
@@ -190,11 +176,7 @@ def test_portrait_large_key_layout_types_pinyin_and_digits(
     w = make_ui(k).window
     orient(w, "portrait")
     k.elder.setOn(True)
-    tap(qtbot, w, "tile_appeal")
-    tap(qtbot, w, "cat_water")
-    tap(qtbot, w, "village_bz-t01-v01")
-    tap(qtbot, w, "appealText")
-    qtbot.waitUntil(lambda: bool(item(w, "inputPanel").property("active")), timeout=3000)
+    open_appeal_text(qtbot, w, "water")
     a = key(w, "a")
     assert a.width() >= 150, "portrait elder keys are about 150 px square"
     assert a.height() >= 150
