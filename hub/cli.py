@@ -69,7 +69,7 @@ async def serve(config: HubConfig, *, stop: asyncio.Event | None = None, access_
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     runner = web.AppRunner(
-        create_app(config), access_log=logging.getLogger("hub.access") if access_log else None
+        create_app(config, freeze_gc=True), access_log=logging.getLogger("hub.access") if access_log else None
     )
     await runner.setup()
     try:

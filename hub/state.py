@@ -25,15 +25,17 @@ Rules, and why:
   BIRTH within the restore grace, turns it offline. That is what keeps a restart free of
   spurious offline transitions.
 
-All methods run on the event loop thread; :meth:`FleetState.snapshot` is the only way
-out for threads, and every change of online state is told to ``listeners``.
+All methods run on the event loop thread, and every change of online state is told to
+``listeners``. The read side (queries, inventory records, the snapshot: the only way out
+for threads) is inherited from :class:`hub.state_views.FleetViews`; the nodes and devices
+themselves are in :mod:`hub.state_owner`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from contract import payloads as p
 from contract.topics import NodeKind, Topic
@@ -41,13 +43,15 @@ from hub import series
 from hub.ingest.reorder import Arrival, SeqWindow
 from hub.ratelimit import RateLimiter
 from hub.series import SeriesDef
-from hub.snapshot import DeviceRecord, DeviceView, NodeRecord, NodeView, Snapshot, Transition
-from hub.state_owner import Owner
-from hub.stats import Stats, StatsView
+from hub.snapshot import DeviceRecord, NodeRecord, Transition
+from hub.state_owner import Device, Node, NodeKey, Owner, state_of
+from hub.state_views import FleetViews
+from hub.stats import Stats
+
+__all__ = ["HISTORICAL", "LATE", "OK", "FleetState", "NodeKey", "Outcome"]  # NodeKey: callers' import
 
 log = logging.getLogger(__name__)
 
-NodeKey = tuple[NodeKind, str]
 #: Distinct metric definitions shared between BIRTHs before the table starts over.
 _INTERN_LIMIT = 100_000
 
@@ -68,28 +72,7 @@ HISTORICAL = Outcome("historical")
 LATE = Outcome("late")
 
 
-@dataclass(slots=True)
-class _Node(Owner):
-    kind: NodeKind = NodeKind.AGENT
-    id: str = ""
-    bd_seq: int = 0
-    version: str = ""
-    seq: SeqWindow = field(default_factory=lambda: SeqWindow(0.0))
-    seq_gaps: int = 0
-    devices: set[str] = field(default_factory=set)
-
-
-@dataclass(slots=True)
-class _Device(Owner):
-    id: str = ""
-    node: NodeKey = (NodeKind.AGENT, "")
-    kind: str = ""
-    death_reason: str | None = None
-    birth_ts: int = 0
-    """Payload time (ms) of the BIRTH of the current session."""
-
-
-class FleetState:
+class FleetState(FleetViews):
     """Nodes, their devices and latest values, driven by decoded contract messages."""
 
     def __init__(
@@ -100,15 +83,12 @@ class FleetState:
         hub_id: str = "",
         reorder_timeout: float = 0.0,
         restore_grace: float = 60.0,
+        freeze_gc: bool = False,
     ) -> None:
+        super().__init__(max_series=max_series, hub_id=hub_id, freeze_gc=freeze_gc)
         self._stats = stats
-        self._max_series = max_series
-        self._hub_id = hub_id
         self._reorder_timeout = reorder_timeout
         self._restore_grace = restore_grace
-        self._nodes: dict[NodeKey, _Node] = {}
-        self._devices: dict[str, _Device] = {}
-        self._series = 0
         self._gaps: set[NodeKey] = set()
         self._restore_deadline: float | None = None
         self._log_limit = RateLimiter(interval=60.0)
@@ -148,7 +128,7 @@ class FleetState:
             return Outcome(outcome.status, outcome.reason, rebirth=True)
         return outcome
 
-    def _in_session(self, node: _Node, topic: Topic, msg: p.Message, now: float, arrival: Arrival) -> Outcome:
+    def _in_session(self, node: Node, topic: Topic, msg: p.Message, now: float, arrival: Arrival) -> Outcome:
         late = arrival is Arrival.FILLED or arrival is Arrival.DUPLICATE
         if type(msg) is not p.Data:
             if isinstance(msg, p.DeviceBirth) and topic.device is not None:
@@ -181,9 +161,9 @@ class FleetState:
     def _node_birth(self, key: NodeKey, msg: p.NodeBirth, now: float) -> Outcome:
         defs = self._accept(msg.metrics, "node", f"node {key[1]}", now)
         node = self._nodes.get(key)
-        previous = "new" if node is None else _state_of(node)
+        previous = "new" if node is None else state_of(node)
         if node is None:
-            node = self._nodes[key] = _Node(kind=key[0], id=key[1], first_seen=now)
+            node = self._nodes[key] = Node(kind=key[0], id=key[1], first_seen=now)
             node.seq = SeqWindow(self._reorder_timeout)
         # A restored node coming back with its persisted bdSeq never went away: a rebirth.
         same_session = (node.online or node.pending) and node.bd_seq == msg.bd_seq
@@ -218,13 +198,13 @@ class FleetState:
             self._kill(self._devices[device_id], now, "node_death")
         return OK
 
-    def _device_birth(self, node: _Node, device_id: str, msg: p.DeviceBirth, now: float) -> None:
+    def _device_birth(self, node: Node, device_id: str, msg: p.DeviceBirth, now: float) -> None:
         defs = self._accept(msg.metrics, "device", f"device {device_id}", now)
         node_key = (node.kind, node.id)
         device = self._devices.get(device_id)
-        before = "new" if device is None else _state_of(device)
+        before = "new" if device is None else state_of(device)
         if device is None:
-            device = self._devices[device_id] = _Device(id=device_id, node=node_key, first_seen=now)
+            device = self._devices[device_id] = Device(id=device_id, node=node_key, first_seen=now)
         elif device.node != node_key:
             log.info("device %s moved from node %s to node %s", device_id, device.node[1], node.id)
             self._kill(device, now, "moved")
@@ -246,7 +226,7 @@ class FleetState:
             self._emit(now, "device", device_id, device.kind, node.id, "online", before, "birth")
 
     def _device_death(
-        self, node: _Node, device_id: str, msg: p.DeviceDeath, now: float, late: bool
+        self, node: Node, device_id: str, msg: p.DeviceDeath, now: float, late: bool
     ) -> Outcome:
         device = self._devices.get(device_id)
         if device is None or device.node != (node.kind, node.id):
@@ -285,7 +265,7 @@ class FleetState:
         pending = 0
         for rec in nodes:
             key = (NodeKind(rec.kind), rec.id)
-            node = _Node(kind=key[0], id=rec.id, bd_seq=rec.bd_seq, version=rec.version)
+            node = Node(kind=key[0], id=rec.id, bd_seq=rec.bd_seq, version=rec.version)
             node.seq = SeqWindow(self._reorder_timeout)
             node.labels, node.pending = dict(rec.labels), rec.online
             node.first_seen, node.last_seen, node.born, node.died = (
@@ -300,7 +280,7 @@ class FleetState:
         for dev in devices:
             node_key = (NodeKind(dev.node_kind), dev.node)
             owner = self._nodes.get(node_key)
-            device = _Device(id=dev.id, node=node_key, kind=dev.kind, death_reason=dev.death_reason)
+            device = Device(id=dev.id, node=node_key, kind=dev.kind, death_reason=dev.death_reason)
             device.labels = dict(dev.labels)
             device.pending = dev.online and owner is not None and owner.pending
             device.first_seen, device.last_seen, device.born, device.died = (
@@ -317,10 +297,6 @@ class FleetState:
             self._restore_deadline = now + self._restore_grace
         return pending
 
-    def pending_nodes(self) -> list[NodeKey]:
-        """Restored nodes that have not re-born yet (the ones to ask for a rebirth)."""
-        return [key for key, node in self._nodes.items() if node.pending]
-
     def forget_node(self, kind: NodeKind, node_id: str, now: float) -> bool:
         """Drop an offline node and its devices from the model (an admin's decision)."""
         node = self._nodes.get((kind, node_id))
@@ -331,37 +307,12 @@ class FleetState:
         self._series -= len(node.values)
         del self._nodes[(kind, node_id)]
         self._gaps.discard((kind, node_id))
-        self._emit(now, "node", node_id, kind.value, node_id, "removed", _state_of(node), "forgotten")
+        self._emit(now, "node", node_id, kind.value, node_id, "removed", state_of(node), "forgotten")
         return True
-
-    def node_record(self, key: NodeKey) -> NodeRecord | None:
-        """What the inventory stores of one node."""
-        n = self._nodes.get(key)
-        if n is None:
-            return None
-        return NodeRecord(
-            n.kind.value, n.id, n.online or n.pending, n.bd_seq, n.version, dict(n.labels),
-            n.first_seen, n.last_seen, n.born, n.died, tuple(sorted(n.devices)),
-        )  # fmt: skip
-
-    def device_record(self, device_id: str) -> DeviceRecord | None:
-        """What the inventory stores of one device."""
-        d = self._devices.get(device_id)
-        if d is None:
-            return None
-        return DeviceRecord(
-            d.id, d.node[0].value, d.node[1], d.kind, d.online or d.pending, dict(d.labels),
-            d.first_seen, d.last_seen, d.born, d.died, d.death_reason,
-        )  # fmt: skip
-
-    def last_seen(self) -> tuple[list[tuple[float, str, str]], list[tuple[float, str]]]:
-        """(last_seen, kind, id) of every node and (last_seen, id) of every device."""
-        nodes = [(n.last_seen, n.kind.value, n.id) for n in self._nodes.values()]
-        return nodes, [(d.last_seen, d.id) for d in self._devices.values()]
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _lost(self, node: _Node, lost: int) -> None:
+    def _lost(self, node: Node, lost: int) -> None:
         node.seq_gaps += 1
         self._stats.seq_gaps += 1
         self._stats.missing_messages += lost
@@ -391,22 +342,22 @@ class FleetState:
             return  # not known to be down: it stays unknown until its own BIRTH or DEATH
         if not owner.online and not owner.pending:
             return
-        previous = _state_of(owner)
+        previous = state_of(owner)
         self._series -= len(owner.values)
         owner.values = {}
         owner.online = owner.pending = False
         owner.died = now
-        if isinstance(owner, _Device):
+        if isinstance(owner, Device):
             owner.death_reason = reason
             self._emit(now, "device", owner.id, owner.kind, owner.node[1], "offline", previous, reason)
-        elif isinstance(owner, _Node):
+        elif isinstance(owner, Node):
             self._emit(now, "node", owner.id, owner.kind.value, owner.id, "offline", previous, reason)
 
     def _forget(self, device_id: str, now: float) -> None:
         device = self._devices.pop(device_id, None)
         if device is not None:
             self._series -= len(device.values)
-            previous = _state_of(device)
+            previous = state_of(device)
             self._emit(now, "device", device_id, device.kind, device.node[1], "removed", previous, "unlisted")
 
     def _expire_pending(self, now: float) -> None:
@@ -422,64 +373,3 @@ class FleetState:
         transition = Transition(*fields)  # type: ignore[arg-type]
         for listener in self.listeners:
             listener(transition)
-
-    # -- views ----------------------------------------------------------------------------
-
-    @property
-    def series(self) -> int:
-        """Device and node sample series currently stored."""
-        return self._series
-
-    def node_online(self, kind: NodeKind, node: str) -> bool:
-        """Whether ``node`` has a live session."""
-        found = self._nodes.get((kind, node))
-        return found is not None and found.online
-
-    def device_state(self, device_id: str) -> str | None:
-        """``online``, ``offline``, ``unknown`` (restored, not re-born), or None when never seen."""
-        device = self._devices.get(device_id)
-        return None if device is None else _state_of(device)
-
-    def node_state(self, kind: NodeKind, node_id: str) -> str | None:
-        """Like :meth:`device_state`, for a node."""
-        node = self._nodes.get((kind, node_id))
-        return None if node is None else _state_of(node)
-
-    def device_values(self, device_id: str) -> Mapping[tuple[str, tuple[str, ...]], float] | None:
-        """Latest values of a live device (None when unknown or offline)."""
-        device = self._devices.get(device_id)
-        return device.values if device is not None and device.online else None
-
-    def snapshot(self, stats: StatsView) -> Snapshot:
-        """A frozen view of everything; ``stats`` is taken by the caller, who adds the hand-off's counters."""
-        # tuple.__new__ skips the NamedTuples' generated __new__ (a Python frame per view):
-        # this runs on the event loop for every scrape, once per device.
-        make = tuple.__new__
-        nodes = tuple(
-            make(NodeView, (
-                n.kind, n.id, n.online, n.bd_seq, n.version, n.labels, n.defs, n.values, n.born,
-                n.last_seen, n.died, n.seq_gaps, len(n.devices), n.pending, n.first_seen,
-            ))
-            for n in self._nodes.values()
-        )  # fmt: skip
-        devices = tuple(
-            make(DeviceView, (
-                d.id, d.node[1], d.node[0], d.kind, d.online, d.labels, d.defs, d.values, d.born,
-                d.last_seen, d.died, d.death_reason, d.pending, d.first_seen,
-            ))
-            for d in self._devices.values()
-        )  # fmt: skip
-        return Snapshot(
-            nodes=nodes,
-            devices=devices,
-            series=self._series,
-            max_series=self._max_series,
-            stats=stats,
-            hub_id=self._hub_id,
-        )
-
-
-def _state_of(owner: Owner) -> str:
-    if owner.online:
-        return "online"
-    return "unknown" if owner.pending else "offline"

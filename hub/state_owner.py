@@ -1,7 +1,8 @@
-"""What nodes and devices share in the session model: declared metrics and their latest values.
+"""The session model's entities: nodes and devices, their declared metrics and latest values.
 
 Values are replaced, never mutated (copy-on-write), so a snapshot taken on the event loop
-stays consistent while a render thread reads it and ingest carries on.
+stays consistent while a render thread reads it and ingest carries on. The rules that
+change them are :class:`hub.state.FleetState`'s.
 """
 
 from __future__ import annotations
@@ -11,7 +12,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from contract.payloads import Sample
+from contract.topics import NodeKind
+from hub.ingest.reorder import SeqWindow
 from hub.series import SeriesDef, SeriesKey
+
+NodeKey = tuple[NodeKind, str]
 
 
 @dataclass(slots=True)
@@ -69,3 +74,35 @@ class Owner:
         if values is not None:
             self.values = values
         return added
+
+
+@dataclass(slots=True)
+class Node(Owner):
+    """An edge node (agent, kiosk...) and its Sparkplug session."""
+
+    kind: NodeKind = NodeKind.AGENT
+    id: str = ""
+    bd_seq: int = 0
+    version: str = ""
+    seq: SeqWindow = field(default_factory=lambda: SeqWindow(0.0))
+    seq_gaps: int = 0
+    devices: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class Device(Owner):
+    """A device (gNB, OLT...) that a node speaks for."""
+
+    id: str = ""
+    node: NodeKey = (NodeKind.AGENT, "")
+    kind: str = ""
+    death_reason: str | None = None
+    birth_ts: int = 0
+    """Payload time (ms) of the BIRTH of the current session."""
+
+
+def state_of(owner: Owner) -> str:
+    """``online``, ``offline``, or ``unknown`` (restored after a restart, not re-born yet)."""
+    if owner.online:
+        return "online"
+    return "unknown" if owner.pending else "offline"
