@@ -27,11 +27,19 @@ from tests.hub.rollouts.crash import alive, audit_rows
 def leftover(run_dir: Path, *, via: str) -> subprocess.Popen[bytes]:
     """A process a dead hub left behind, recognisable as a wave job's as ``via`` says."""
     (run_dir / "env").mkdir(parents=True)
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
     if via == "cmdline":  # as ansible-playbook: -e @<run_dir>/env/extravars
-        return subprocess.Popen(["sh", "-c", "sleep 60", f"@{run_dir}/env/extravars"], start_new_session=True)
-    with (run_dir / "job.log").open("ab") as log:  # as the job process: stderr on job.log
-        argv = [sys.executable, "-c", "import time; time.sleep(60)", "-m", "hub.rollouts.job"]
-        return subprocess.Popen(argv, stderr=log, start_new_session=True)
+        # Python keeps its argv (a shell may exec `sleep` and drop the marker).
+        proc = subprocess.Popen([*sleeper, f"@{run_dir}/env/extravars"], start_new_session=True)
+    else:
+        with (run_dir / "job.log").open("ab") as log:  # as the job process: stderr on job.log
+            proc = subprocess.Popen([*sleeper, "-m", "hub.rollouts.job"], stderr=log, start_new_session=True)
+    # Until the child has exec'd, /proc shows the parent's command line: wait for ours.
+    deadline = time.monotonic() + 10
+    while sleeper[2].encode() not in Path(f"/proc/{proc.pid}/cmdline").read_bytes():
+        assert time.monotonic() < deadline, "the leftover process did not start"
+        time.sleep(0.01)
+    return proc
 
 
 def bystander(run_dir: Path) -> subprocess.Popen[bytes]:
