@@ -31,6 +31,27 @@ _EVENTS = {"runner_on_ok": "ok", "runner_on_failed": "failed", "runner_on_unreac
 FETCH_TASK = "Fetch and verify the signed artifact"
 
 
+def tool_answer(stdout: str) -> dict[str, Any] | None:
+    """The device tool's JSON object: the last line of ``stdout`` that is one.
+
+    Not simply the last line: over ssh, ``raw`` runs on a tty, which mixes the tool's stderr
+    into stdout (CRLF line ends included), so anything written after the answer, such as an
+    interpreter's warning at exit, would hide it; a lost answer loses the reason, and with it
+    a failed download's ``"step": "fetch"`` (deferred, not failed).
+    """
+    for line in reversed(stdout.splitlines()):
+        text = line.strip()
+        if not text.startswith("{"):
+            continue
+        try:
+            value = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            return value
+    return None
+
+
 def result_line(event: dict[str, Any]) -> dict[str, Any] | None:
     """The line for one runner event, or None when the orchestrator does not care about it."""
     kind = _EVENTS.get(str(event.get("event")))
@@ -52,10 +73,8 @@ def result_line(event: dict[str, Any]) -> dict[str, Any] | None:
     out: dict[str, Any] = {"host": host, "task": task, "event": kind, "rc": rc}
     stdout = res.get("stdout")
     if isinstance(stdout, str) and stdout.strip():
-        try:
-            out["result"] = json.loads(stdout.strip().splitlines()[-1])
-        except ValueError:
-            out["result"] = {"raw": stdout[-500:]}
+        answer = tool_answer(stdout)
+        out["result"] = answer if answer is not None else {"raw": stdout[-500:]}
     elif res.get("msg"):
         out["result"] = {"msg": str(res["msg"])[-500:]}
     result = out.get("result")

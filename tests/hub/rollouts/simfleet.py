@@ -101,6 +101,15 @@ class SimFleet:
         inventory = {"all": {"vars": values, "children": {"kiosks": {"hosts": hosts}}}}
         self.inventory.write_text(yaml.safe_dump(inventory))
 
+    def over_ssh(self, host_vars: dict[str, Any], become_method: str = "su") -> None:
+        """Reach every host over ssh with ``host_vars`` (tests/playbooks/sshd.py) and become
+        root with ``become_method``, as in the field, instead of ansible_connection=local."""
+        inventory = yaml.safe_load(self.inventory.read_text())
+        for values in inventory["all"]["children"]["kiosks"]["hosts"].values():
+            values.update(host_vars)
+        inventory["all"]["vars"].update(cunlink_become=True, ansible_become_method=become_method)
+        self.inventory.write_text(yaml.safe_dump(inventory))
+
     def install(self, version: str) -> None:
         """Every root initialised and on ``version`` (one set up by the tool, copied to the rest)."""
         server = ArtifactServer(self.dist)
