@@ -125,10 +125,12 @@ def act(driver: WebDriver, action: str, note: str = "") -> None:
     form = driver.find_element(By.ID, f"act-{action}")
     if note:
         form.find_element(By.NAME, "note").send_keys(note)
+    # The page before this action may already show "done" (from the action before): mark
+    # this document and wait for a new one, or the next read races the POST. (Chromium's
+    # staleness check can fail with "Node ... does not belong to the document" instead.)
+    driver.execute_script("window.cunlinkOldPage = true")
     form.find_element(By.ID, f"submit-{action}").click()
-    # The page before this action may already show "done" (from the action before): wait for
-    # the browser to leave it first, or the next read races the POST.
-    WebDriverWait(driver, 10).until(ec.staleness_of(form))
+    WebDriverWait(driver, 10).until(lambda d: d.execute_script("return window.cunlinkOldPage") is None)
     WebDriverWait(driver, 10).until(ec.presence_of_element_located((By.ID, "done")))
 
 
