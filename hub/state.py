@@ -101,7 +101,8 @@ class FleetState(FleetViews):
     def apply(self, topic: Topic, msg: p.Message, now: float) -> Outcome:
         """Apply one decoded node message received at ``now`` (host time, seconds)."""
         key = (topic.kind, topic.node)
-        if type(msg) is not p.Data:  # DATA is nearly all traffic: skip the other checks for it
+        data = type(msg) is p.Data  # DATA is nearly all traffic: skip the other checks for it
+        if not data:
             if isinstance(msg, p.NodeBirth):
                 return self._node_birth(key, msg, now)
             if isinstance(msg, p.NodeDeath):
@@ -115,45 +116,55 @@ class FleetState(FleetViews):
                 return Outcome("historical" if msg.historical else "ok", rebirth=True)
             return Outcome("rejected", "no_session", rebirth=True)
         node.last_seen = now
-        arrival, lost = node.seq.observe(msg.seq, now)
-        if arrival is Arrival.GAP:
-            self._gaps.add(key)
-        elif arrival is Arrival.FILLED:
-            self._stats.reordered += 1
-        lost += node.seq.expire(now)
+        window = node.seq
+        arrival, lost = window.observe(msg.seq, now)  # type: ignore[union-attr]  # not a NodeDeath
+        if arrival is not Arrival.IN_ORDER:
+            if arrival is Arrival.GAP:
+                self._gaps.add(key)
+            elif arrival is Arrival.FILLED:
+                self._stats.reordered += 1
+        if window.open:
+            lost += window.expire(now)
         if lost:
             self._lost(node, lost)
-        outcome = self._in_session(node, topic, msg, now, arrival)
+        if data:
+            outcome = self._data(node, topic, msg, now, arrival)  # type: ignore[arg-type]  # checked above
+        else:
+            outcome = self._in_session(node, topic, msg, now, arrival)
         if lost and not outcome.rebirth:
             return Outcome(outcome.status, outcome.reason, rebirth=True)
         return outcome
 
+    def _data(self, node: Node, topic: Topic, msg: p.Data, now: float, arrival: Arrival) -> Outcome:
+        if msg.historical:
+            return HISTORICAL
+        if topic.device is None:
+            owner: Owner = node
+        else:
+            device = self._devices.get(topic.device)
+            if device is None or not device.online:
+                return Outcome("rejected", "no_session", rebirth=True)
+            if device.node != (node.kind, node.id):
+                return Outcome("rejected", "not_owner")
+            device.last_seen = now
+            owner = device
+        ts = msg.ts
+        if ts < owner.data_ts and (arrival is Arrival.FILLED or arrival is Arrival.DUPLICATE):
+            return LATE  # older than what is shown: applying it would roll values back
+        owner.data_ts = max(owner.data_ts, ts)
+        # Merge copy-on-write, enforcing definitions and the series cap.
+        self._series += owner.merge(msg.metrics, self._stats.dropped, self._max_series - self._series)
+        return OK
+
     def _in_session(self, node: Node, topic: Topic, msg: p.Message, now: float, arrival: Arrival) -> Outcome:
-        late = arrival is Arrival.FILLED or arrival is Arrival.DUPLICATE
-        if type(msg) is not p.Data:
-            if isinstance(msg, p.DeviceBirth) and topic.device is not None:
-                self._device_birth(node, topic.device, msg, now)
-                return OK
-            if isinstance(msg, p.DeviceDeath) and topic.device is not None:
-                return self._device_death(node, topic.device, msg, now, late)
-        if isinstance(msg, p.Data):
-            if msg.historical:
-                return HISTORICAL
-            if topic.device is None:
-                owner: Owner = node
-            else:
-                device = self._devices.get(topic.device)
-                if device is None or not device.online:
-                    return Outcome("rejected", "no_session", rebirth=True)
-                if device.node != (node.kind, node.id):
-                    return Outcome("rejected", "not_owner")
-                device.last_seen = now
-                owner = device
-            if late and msg.ts < owner.data_ts:
-                return LATE  # older than what is shown: applying it would roll values back
-            owner.data_ts = max(owner.data_ts, msg.ts)
-            self._store(owner, msg.metrics)
+        if isinstance(msg, p.DeviceBirth) and topic.device is not None:
+            self._device_birth(node, topic.device, msg, now)
             return OK
+        if isinstance(msg, p.DeviceDeath) and topic.device is not None:
+            late = arrival is Arrival.FILLED or arrival is Arrival.DUPLICATE
+            return self._device_death(node, topic.device, msg, now, late)
+        if isinstance(msg, p.Data):
+            return self._data(node, topic, msg, now, arrival)
         if isinstance(msg, p.Alarm | p.Event | p.Request) and msg.historical:
             return HISTORICAL
         return OK
@@ -332,10 +343,6 @@ class FleetState(FleetViews):
         for name, definition in defs.items():
             defs[name] = interned.setdefault(definition, definition)
         return defs
-
-    def _store(self, owner: Owner, samples: Iterable[p.Sample]) -> None:
-        """Merge samples into ``owner.values`` (copy-on-write), enforcing definitions and the cap."""
-        self._series += owner.merge(samples, self._stats.dropped, self._max_series - self._series)
 
     def _kill(self, owner: Owner, now: float, reason: str) -> None:
         if owner.pending and reason in ("new_session", "moved"):

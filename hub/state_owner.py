@@ -50,14 +50,22 @@ class Owner:
             if definition is None:
                 dropped["undeclared"] += 1
                 continue
-            # SeriesDef.key, inlined: this runs for every sample of every DATA.
+            # SeriesDef.key, inlined: this runs for every sample of every DATA. One label is
+            # the common case; it skips building the tuple through map().
             names, labels = definition.labels, sample.labels
-            if len(labels) != len(names):
+            count = len(names)
+            if len(labels) != count:
                 dropped["labels"] += 1
                 continue
-            if names:
+            if count == 1:
+                only = labels.get(names[0])
+                if only is None:
+                    dropped["labels"] += 1
+                    continue
+                key: SeriesKey = (definition.name, (only,))
+            elif count:
                 try:
-                    key: SeriesKey = (definition.name, tuple(map(labels.__getitem__, names)))
+                    key = (definition.name, tuple(map(labels.__getitem__, names)))
                 except KeyError:
                     dropped["labels"] += 1
                     continue

@@ -27,6 +27,10 @@ VALUE_SEVERITY = {
     "low_battery": "critical",
 }
 _LOW_BATTERY = frozenset({"batteryLow", "batteryDepleted"})
+#: The only sample names :meth:`AlarmRules._values` reads; a DATA with none of them changes no alarm.
+_WATCHED = frozenset(
+    {"if_oper_status", "if_admin_status", "gnb_cell_oper_state", "ups_output_source", "ups_battery_status"}
+)
 
 
 class AlarmRules:
@@ -112,6 +116,9 @@ class AlarmRules:
             self._engine.clear(entity, target, msg.alarm, msg.resource, text=msg.text, at=at)
 
     def _values(self, device: str, node: str, samples: list[p.Sample], now: float) -> None:
+        # Most DATA carry counters and gauges no rule reads: one set probe per sample, then out.
+        if _WATCHED.isdisjoint([s.name for s in samples]):
+            return
         oper_seen = False
         down: set[str] = set()
         admin_up: set[str] = set()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from contract import codec
 from contract.errors import PayloadError
@@ -21,7 +21,7 @@ from hub.ingest.commands import Commands
 from hub.ingest.handoff import Raw
 from hub.ingest.sinks import MessageSink
 from hub.ratelimit import RateLimiter
-from hub.state import FleetState
+from hub.state import OK, FleetState
 from hub.stats import Stats
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,17 @@ _VERBS = frozenset(v.value for v in Verb)
 _LOG_CLIP = 200
 #: Parsed topics kept; a fleet has a few per device, a flood of made-up ones just starts it over.
 _TOPIC_CACHE = 50_000
+
+
+class _Known(NamedTuple):
+    """A valid topic seen before, with what handling its messages needs."""
+
+    topic: Topic
+    decode: Callable[[bytes], Any]
+    """The payload decoder of the topic's struct (no union, no table look-up)."""
+    verb: str
+    sinks: list[MessageSink]
+    """The verb's sinks (add_sink forgets every known topic, so this stays current)."""
 
 
 def verb_label(topic: str) -> str:
@@ -61,12 +72,13 @@ class Dispatcher:
         """Called with the hub's own STATE seen offline, and whether it came as a retained copy."""
         self._log_limit = RateLimiter(interval=log_interval)
         self._sinks: dict[Verb, list[MessageSink]] = {}
-        self._topics: dict[str, tuple[Topic, type[Any], str]] = {}
-        """Valid topics seen, with their payload struct and verb: parsing one costs as much as decoding."""
+        self._topics: dict[str, _Known] = {}
+        """Valid topics seen: parsing one costs as much as decoding."""
 
     def add_sink(self, verb: Verb, sink: MessageSink) -> None:
         """Also hand every accepted message of ``verb`` to ``sink``."""
         self._sinks.setdefault(verb, []).append(sink)
+        self._topics.clear()  # they hold each verb's sinks as they were
 
     def handle(self, raw: Raw) -> None:
         """Decode, apply, count. Never raises: one bad message must not stop ingest."""
@@ -82,30 +94,43 @@ class Dispatcher:
                 log.exception("internal error handling a message on %r", raw.topic[:_LOG_CLIP])
 
     def _node_message(self, raw: Raw) -> None:
+        known = self._topics.get(raw.topic)
         try:
-            known = self._topics.get(raw.topic)
             if known is None:
                 topic, message = codec.decode(raw.topic, raw.payload)
-                if len(self._topics) >= _TOPIC_CACHE:
-                    self._topics.clear()
-                self._topics[raw.topic] = (topic, codec.struct_for(topic), topic.verb.value)
+                known = self._learn(raw.topic, topic)
             else:
-                topic = known[0]
-                message = codec.decode_as(raw.payload, known[1])
+                topic = known.topic
+                message = known.decode(raw.payload)
         except PayloadError as exc:
             self._reject(verb_label(raw.topic), exc.reason, raw, exc.detail)
             return
         outcome = self._state.apply(topic, message, raw.received)
-        verb = topic.verb.value if known is None else known[2]
+        if outcome is OK:  # nearly every message: nothing to reject, no rebirth
+            self._stats.count(known.verb, "ok")
+            for sink in known.sinks:
+                sink.accept(topic, message, raw.received)
+            return
         if outcome.status == "rejected":
-            self._reject(verb, outcome.reason or "unknown", raw, "")
+            self._reject(known.verb, outcome.reason or "unknown", raw, "")
         else:
-            self._stats.count(verb, outcome.status)
+            self._stats.count(known.verb, outcome.status)
             if outcome.status != "late":  # a late DATA was not applied; sinks must not act on it either
-                for sink in self._sinks.get(topic.verb, ()):
+                for sink in known.sinks:
                     sink.accept(topic, message, raw.received)
         if outcome.rebirth:
             self._commands.rebirth(topic.kind, topic.node, raw.received)
+
+    def _learn(self, name: str, topic: Topic) -> _Known:
+        if len(self._topics) >= _TOPIC_CACHE:
+            self._topics.clear()
+        known = self._topics[name] = _Known(
+            topic,
+            codec.decoder_for(codec.struct_for(topic)),
+            topic.verb.value,
+            self._sinks.get(topic.verb, []),
+        )
+        return known
 
     def _hub_state(self, raw: Raw) -> None:
         try:

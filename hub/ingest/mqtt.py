@@ -30,6 +30,8 @@ from hub.ingest.handoff import Handoff, Raw
 
 log = logging.getLogger(__name__)
 
+_make = tuple.__new__
+
 #: QoS of the hub's STATE and subscriptions (Sparkplug: STATE is QoS 1 and retained).
 STATE_QOS = 1
 
@@ -48,6 +50,7 @@ class MqttLink:
     ) -> None:
         self._config = config.mqtt
         self._handoff = handoff
+        self._put = handoff.put
         self._loop = loop
         self._clock = clock
         self._on_connection = on_connection
@@ -186,8 +189,11 @@ class MqttLink:
             topic = message.topic
         except UnicodeDecodeError:
             topic = ""  # fails topic parsing on the loop, where it is counted
-        payload = message.payload if isinstance(message.payload, bytes) else bytes(message.payload)
-        self._handoff.put(Raw(topic, payload, self._clock(), bool(message.retain)))
+        payload = message.payload
+        if type(payload) is not bytes:
+            payload = bytes(payload)
+        # tuple.__new__ skips the NamedTuple's generated __new__, a Python frame per message.
+        self._put(_make(Raw, (topic, payload, self._clock(), bool(message.retain))))
 
     # -- helpers --------------------------------------------------------------------------
 
