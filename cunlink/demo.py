@@ -371,6 +371,9 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt(signum)
 
     signal.signal(signal.SIGTERM, _stop)
+    # A shell without job control starts background commands with SIGINT ignored, and Python
+    # then never raises KeyboardInterrupt: the demo would outlive the SIGINT meant to stop it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         return run(args, sup)
     except KeyboardInterrupt:
