@@ -88,6 +88,10 @@ def decode_as(payload: bytes, struct: type[T]) -> T:
         fast = _decode_data(payload)
         if fast is not None:
             return fast  # type: ignore[return-value]  # struct is Data
+    return _strict(payload, struct)
+
+
+def _strict(payload: bytes, struct: type[T]) -> T:
     decoder = _DECODERS.get(struct) or msgspec.json.Decoder(struct)
     try:
         result: T = decoder.decode(payload)
@@ -106,11 +110,11 @@ def decoder_for(struct: type[T]) -> Callable[[bytes], T]:
 
 
 def _data_or_raise(payload: bytes) -> p.Data:
-    if len(payload) <= MAX_PAYLOAD_BYTES:
-        fast = _decode_data(payload)
-        if fast is not None:
-            return fast
-    return decode_as(payload, p.Data)
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        return decode_as(payload, p.Data)  # says too_large
+    fast = _decode_data(payload)
+    # Refused by the loose decode or the key check: the strict decoder says what is wrong.
+    return fast if fast is not None else _strict(payload, p.Data)
 
 
 def _decode_data(payload: bytes) -> p.Data | None:
