@@ -42,7 +42,7 @@ class _Known(NamedTuple):
     """The payload decoder of the topic's struct (no union, no table look-up)."""
     verb: str
     sinks: list[MessageSink]
-    """The verb's sinks (add_sink forgets every known topic, so this stays current)."""
+    """The verb's live list of sinks (add_sink appends to this same list)."""
 
 
 def verb_label(topic: str) -> str:
@@ -78,7 +78,6 @@ class Dispatcher:
     def add_sink(self, verb: Verb, sink: MessageSink) -> None:
         """Also hand every accepted message of ``verb`` to ``sink``."""
         self._sinks.setdefault(verb, []).append(sink)
-        self._topics.clear()  # they hold each verb's sinks as they were
 
     def handle(self, raw: Raw) -> None:
         """Decode, apply, count. Never raises: one bad message must not stop ingest."""
@@ -128,7 +127,7 @@ class Dispatcher:
             topic,
             codec.decoder_for(codec.struct_for(topic)),
             topic.verb.value,
-            self._sinks.get(topic.verb, []),
+            self._sinks.setdefault(topic.verb, []),
         )
         return known
 

@@ -31,3 +31,13 @@ def test_sink_gets_accepted_messages_of_its_verb_only(harness: Harness) -> None:
     assert isinstance(message, Event)
     assert message.event == "session_end"
     assert received == sent_at
+
+
+def test_a_sink_added_after_a_topic_was_seen_still_gets_its_messages(harness: Harness) -> None:
+    kiosk = FakeNode("kiosk-1", NodeKind.KIOSK)
+    harness.send(kiosk.birth())
+    harness.send(kiosk.event("session_start"))  # the EVENT topic is now known, with no sink
+    late = Recorder()
+    harness.dispatcher.add_sink(Verb.EVENT, late)
+    harness.send(kiosk.event("session_end"))
+    assert [m.event for _, m, _ in late.seen if isinstance(m, Event)] == ["session_end"]
