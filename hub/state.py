@@ -163,8 +163,6 @@ class FleetState(FleetViews):
         if isinstance(msg, p.DeviceDeath) and topic.device is not None:
             late = arrival is Arrival.FILLED or arrival is Arrival.DUPLICATE
             return self._device_death(node, topic.device, msg, now, late)
-        if isinstance(msg, p.Data):
-            return self._data(node, topic, msg, now, arrival)
         if isinstance(msg, p.Alarm | p.Event | p.Request) and msg.historical:
             return HISTORICAL
         return OK
