@@ -60,14 +60,6 @@ def _tcp_open(host: str, port: int) -> bool:
         return False
 
 
-def _http_ok(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - loopback URL we built
-            return bool(resp.status == 200)
-    except OSError:
-        return False
-
-
 class _ChildDiedError(RuntimeError):
     def __init__(self, sup: Supervisor) -> None:
         dead = sup.dead()
