@@ -57,13 +57,10 @@ class HelpCalls:
         notifier: Notifier,
         *,
         roster_file: RosterFile | None = None,
-        share_roster: Callable[[Roster], None] | None = None,
     ) -> None:
         self.settings = settings
         self.roster = roster
         self.roster_file = roster_file or RosterFile(None, None)
-        self._share_roster = share_roster
-        """Also hands a reloaded roster to the intake (which picks the duty cadre)."""
         self._reborn: set[str] = set()
         """Kiosks that sent a BIRTH since the last round: their statuses are sent again."""
         self.store = store
@@ -130,9 +127,7 @@ class HelpCalls:
             return
         roster = await asyncio.to_thread(self.roster_file.load)
         if roster is not None:
-            self.roster = roster
-            if self._share_roster is not None:
-                self._share_roster(roster)
+            self.roster = roster  # the intake reads it from here too (wiring.py)
 
     async def _resend(self) -> None:
         """Each reborn kiosk gets the latest status of its recent open calls again.

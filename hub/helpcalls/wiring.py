@@ -21,7 +21,7 @@ from hub import keys
 from hub.console import helpcalls as console
 from hub.helpcalls.metrics import HelpCallsCollector
 from hub.helpcalls.notifier import Notifier, Unconfigured, WebhookNotifier
-from hub.helpcalls.roster import Roster, load_roster
+from hub.helpcalls.roster import load_roster
 from hub.helpcalls.rosterfile import RosterFile, warn_unknown_areas
 from hub.helpcalls.service import HELPCALLS, HelpCalls
 from hub.ingest.commands import Publisher
@@ -51,9 +51,6 @@ def install(app: web.Application, workorders: WorkOrders) -> HelpCalls:
     def online(node: str) -> bool:
         return state.node_online(NodeKind.KIOSK, node)
 
-    def share(roster: Roster) -> None:
-        workorders.intake.roster = roster
-
     desk = HelpCalls(
         settings,
         roster,
@@ -64,9 +61,9 @@ def install(app: web.Application, workorders: WorkOrders) -> HelpCalls:
         online,
         notifier,
         roster_file=roster_file,
-        share_roster=share,
     )
-    share(roster)
+    # The intake picks the cadre when a call is stored: always by the roster in effect here.
+    workorders.intake.duty = lambda: desk.roster
     app[HELPCALLS] = desk
     # Its own BIRTH sink: statuses a kiosk missed while offline go out again when it is back.
     app[keys.DISPATCHER].add_sink(Verb.BIRTH, desk)

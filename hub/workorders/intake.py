@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,8 +55,9 @@ class Intake:
     def __init__(self, ctx: Ctx, places: Places) -> None:
         self.ctx = ctx
         self.places = places
-        self.roster = Roster()
-        """The help-call duty roster (set by hub.helpcalls.wiring; empty: nobody on duty)."""
+        self.duty: Callable[[], Roster] = Roster
+        """The help-call duty roster in effect (hub.helpcalls.wiring points it at the desk's;
+        by default an empty one: nobody on duty)."""
 
     def handle(
         self, db: sqlite_utils.Database, kind: NodeKind, node: str, req: p.Request, now: float
@@ -129,7 +131,7 @@ class Intake:
         elif isinstance(body, p.HelpCall):
             village = self._check_village(body.village, place)
             called = helpcalls.record(
-                db, self.roster, body, village, node, req.id, req.assisted_by, req.ts, now
+                db, self.duty(), body, village, node, req.id, req.assisted_by, req.ts, now
             )
             ref, detail, result = called.call_id, called.detail, called.result
         elif isinstance(body, p.Withdraw):
